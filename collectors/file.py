@@ -1,0 +1,319 @@
+"""File import: JSONL or CSV exports from other tools (DESIGN.md section 7).
+
+The file is streamed line by line (a 1 GB export never sits in memory), each record is parsed by
+the pure :func:`parse_record`, and a bad record becomes a :class:`QuarantineRecord` with its line
+number and the reason, while the rest of the file loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from collectors.base import Cursor, Page
+from grapevine.domain import Brand, Engagement, Post, QuarantineRecord
+from grapevine.errors import InputError
+from grapevine.privacy import Pseudonymiser
+
+MAX_TEXT_CHARS = 100_000
+"""Longer "posts" are not posts (Reddit caps at 40,000 characters): they go to quarantine."""
+FUTURE_TOLERANCE = timedelta(days=1)
+_MAX_PAYLOAD_CHARS = 200_000
+_INT_FIELDS = ("author_followers", "likes", "replies", "reposts", "score")
+_STR_FIELDS = ("source", "url", "author", "parent_id", "thread_id", "lang")
+
+# CSV fields can be large (long posts); the default 128 KiB limit would reject them mid-file.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """ISO 8601 (``Z`` allowed) or epoch seconds -> aware UTC datetime. Naive means UTC."""
+    if isinstance(value, bool):
+        raise InputError("created_at must be a timestamp, not a boolean")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise InputError(f"created_at {value!r} is out of range") from exc
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("created_at is missing or empty")
+    raw = value.strip()
+    try:
+        parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+    except ValueError as exc:
+        raise InputError(f"created_at {raw[:40]!r} is not an ISO 8601 timestamp") from exc
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _int(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"{name} must be a whole number, not a boolean")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError as exc:
+            raise InputError(f"{name} must be a whole number, got {value[:20]!r}") from exc
+    else:
+        raise InputError(f"{name} must be a whole number, got {type(value).__name__}")
+    if number < 0:
+        raise InputError(f"{name} must not be negative, got {number}")
+    if number > 2**62:
+        raise InputError(f"{name} is implausibly large ({number})")
+    return number
+
+
+def _str(name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def parse_record(
+    record: Mapping[str, Any],
+    pseudo: Pseudonymiser,
+    *,
+    default_source: str = "file",
+    now: datetime | None = None,
+) -> Post:
+    """One file record -> ``Post``. Raises :class:`InputError` saying what is wrong."""
+    if not isinstance(record, Mapping):
+        raise InputError(f"record must be a JSON object, got {type(record).__name__}")
+    source_id = _str("id", record.get("id"))
+    if source_id is None or not source_id.strip():
+        raise InputError("id is missing")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise InputError("text is missing" if text is None else "text must be a string")
+    if not text.strip():
+        raise InputError("text is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"text has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} limit")
+    created_at = parse_timestamp(record.get("created_at"))
+    now = now or datetime.now(UTC)
+    if created_at > now + FUTURE_TOLERANCE:
+        raise InputError(f"created_at {created_at.isoformat()} is in the future")
+    fields = {name: _str(name, record.get(name)) for name in _STR_FIELDS}
+    numbers = {name: _int(name, record.get(name)) for name in _INT_FIELDS}
+    source = (fields["source"] or default_source).strip().lower()
+    author = fields["author"]
+    handle = author.lstrip("@") if author else None
+    raw = pseudo.scrub(dict(record), {author or "", handle or ""})
+    return Post(
+        source=source,
+        source_id=source_id.strip(),
+        created_at=created_at,
+        text=text,
+        url=fields["url"],
+        author_key=pseudo.author_key(source, handle),
+        author_handle=handle,
+        author_followers=numbers["author_followers"],
+        lang=fields["lang"],
+        parent_id=fields["parent_id"],
+        thread_id=fields["thread_id"] or fields["parent_id"],
+        engagement=Engagement(
+            likes=numbers["likes"],
+            replies=numbers["replies"],
+            reposts=numbers["reposts"],
+            score=numbers["score"],
+        ),
+        raw=raw,
+    )
+
+
+# --- streaming readers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as read: its line number, the decoded object (or the error), and its text."""
+
+    line_no: int
+    record: Any
+    payload: str
+    error: str | None = None
+    offset: int = 0
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def file_format(path: Path) -> str:
+    """``jsonl`` or ``csv``/``tsv`` from the extension (``.gz`` is looked through)."""
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in {".jsonl", ".ndjson", ".json"}:
+        return "jsonl"
+    if ext in {".csv", ".tsv"}:
+        return ext[1:]
+    raise InputError(
+        f"cannot tell the format of {path.name}",
+        hint="name the file .jsonl, .ndjson, .csv or .tsv (optionally .gz)",
+    )
+
+
+def _decode(line: bytes, line_no: int) -> tuple[str, str | None]:
+    try:
+        return line.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        text = line.decode("utf-8", errors="replace")
+        return text, f"line is not valid UTF-8 (byte {exc.start})"
+
+
+def read_jsonl(fh: IO[bytes]) -> Iterator[RawRecord]:
+    for line_no, line in enumerate(fh, start=1):
+        text, error = _decode(line, line_no)
+        offset = fh.tell() if fh.seekable() else 0
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if len(stripped) > _MAX_PAYLOAD_CHARS * 8:
+            yield RawRecord(line_no, None, stripped[:_MAX_PAYLOAD_CHARS], "line is too long", offset)
+            continue
+        if error:
+            yield RawRecord(line_no, None, stripped, error, offset)
+            continue
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(line_no, None, stripped, f"invalid JSON: {exc.msg} at column {exc.colno}", offset)
+            continue
+        yield RawRecord(line_no, record, stripped, None, offset)
+
+
+def read_csv(fh: IO[bytes], delimiter: str = ",") -> Iterator[RawRecord]:
+    # surrogateescape keeps invalid bytes visible as lone surrogates so we can quarantine the row.
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(f"cannot read the CSV header: {exc}") from exc
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if "id" not in header or "text" not in header or "created_at" not in header:
+        raise InputError(
+            f"CSV header {header} lacks a required column",
+            hint="required columns: id, text, created_at",
+        )
+    while True:
+        line_no = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRecord(line_no, None, "", f"malformed CSV: {exc}")
+            continue
+        offset = fh.tell() if fh.seekable() else 0
+        payload = delimiter.join(row)
+        if not any(cell.strip() for cell in row):
+            continue
+        if any("\udc80" <= ch <= "\udcff" for cell in row for ch in cell):
+            clean = payload.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            yield RawRecord(line_no, None, clean, "row is not valid UTF-8", offset)
+            continue
+        if len(row) != len(header):
+            yield RawRecord(
+                line_no, None, payload,
+                f"row has {len(row)} fields, the header has {len(header)}", offset,
+            )
+            continue
+        yield RawRecord(line_no, dict(zip(header, row, strict=True)), payload, None, offset)
+
+
+def iter_records(path: Path) -> Iterator[RawRecord]:
+    """Stream a file's records, whatever its format."""
+    fmt = file_format(path)
+    with _open_binary(path) as fh:
+        if fmt == "jsonl":
+            yield from read_jsonl(fh)
+        else:
+            yield from read_csv(fh, delimiter="\t" if fmt == "tsv" else ",")
+
+
+class FileCollector:
+    """Collects posts from a JSONL/CSV file. The natural key makes re-imports idempotent."""
+
+    source = "file"
+
+    def __init__(
+        self,
+        path: Path,
+        pseudo: Pseudonymiser,
+        *,
+        batch_size: int = 5000,
+        now: datetime | None = None,
+    ) -> None:
+        if not path.exists():
+            raise InputError(f"{path} does not exist", hint="check the --path you gave")
+        if path.is_dir():
+            raise InputError(f"{path} is a folder", hint="give one .jsonl or .csv file")
+        file_format(path)
+        self.path = path
+        self.pseudo = pseudo
+        self.batch_size = batch_size
+        self.now = now or datetime.now(UTC)
+        self.size = path.stat().st_size
+
+    def collect(
+        self,
+        brands: Sequence[Brand],
+        since: datetime | None,
+        until: datetime | None,
+        cursors: Mapping[str, Cursor],
+    ) -> Iterator[Page]:
+        page = Page()
+        ref = str(self.path)
+        for raw in iter_records(self.path):
+            page.progress = raw.offset
+            if raw.error is None:
+                try:
+                    post = parse_record(raw.record, self.pseudo, now=self.now)
+                except InputError as exc:
+                    raw = RawRecord(raw.line_no, raw.record, raw.payload, exc.message, raw.offset)
+                else:
+                    if (since is None or post.created_at >= since) and (
+                        until is None or post.created_at < until
+                    ):
+                        page.posts.append(post)
+            if raw.error is not None:
+                source_id = raw.record.get("id") if isinstance(raw.record, dict) else None
+                page.quarantined.append(
+                    QuarantineRecord(
+                        source=self.source,
+                        error=raw.error,
+                        payload=raw.payload[:_MAX_PAYLOAD_CHARS],
+                        source_ref=ref,
+                        line_no=raw.line_no,
+                        source_id=str(source_id) if source_id is not None else None,
+                    )
+                )
+            if len(page.posts) + len(page.quarantined) >= self.batch_size:
+                yield page
+                page = Page(progress=page.progress)
+        page.progress = self.size
+        yield page

@@ -1,0 +1,299 @@
+"""The ``grapevine`` command line (typer + rich).
+
+Library code logs; only this module prints. Every :class:`GrapevineError` becomes a one-line
+message with what to do, and exit code 2, instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from grapevine import __version__
+from grapevine.errors import GrapevineError
+from grapevine.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="grapevine",
+    help="Grapevine: measure customer-to-customer word of mouth (advocacy and badvocacy) "
+    "about brands, from social posts into a PostgreSQL warehouse.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class SourceName(StrEnum):
+    file = "file"
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """ISO date (``2026-10-01``) or datetime; naive values are UTC."""
+    if value is None:
+        return None
+    raw = value.strip()
+    try:
+        parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO date or datetime (e.g. 2026-10-01 or 2026-10-01T06:00)"
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+Since = Annotated[
+    str | None, typer.Option("--since", help="Start of the window (inclusive), ISO date/time, UTC.")
+]
+Until = Annotated[
+    str | None, typer.Option("--until", help="End of the window (exclusive), ISO date/time, UTC.")
+]
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _fail(exc: GrapevineError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {exc.message}")
+    if exc.hint:
+        err_console.print(f"[yellow]hint:[/] {exc.hint}")
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Configure logging for every command."""
+    if version:
+        console.print(f"grapevine {__version__}")
+        raise typer.Exit()
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+        force=True,
+    )
+
+
+@app.command("init-db")
+def init_db_cmd() -> None:
+    """Create or upgrade the warehouse schema (Alembic migrations, analyst views)."""
+    from grapevine import pipeline
+
+    try:
+        with pipeline.warehouse(_settings(), migrate_first=True) as engine:
+            revision = pipeline.migrate.current_revision(engine)
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]warehouse is at revision {revision}[/]")
+
+
+def _file_progress(total: int) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+@app.command()
+def collect(
+    source: Annotated[SourceName, typer.Option("--source", "-s", help="Where to collect from.")],
+    path: Annotated[
+        Path | None, typer.Option("--path", "-p", help="File to import (--source file).")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    brands: Annotated[
+        Path | None, typer.Option("--brands", help="Watchlist file (default GRAPEVINE_BRANDS_FILE).")
+    ] = None,
+) -> None:
+    """Collect posts that mention watched brands and load them into the warehouse.
+
+    For files: JSONL or CSV with id, text, created_at (see README). Bad lines go to the
+    quarantine table with their line number; the rest loads. Re-importing is idempotent.
+    """
+    from grapevine import pipeline
+
+    settings = _settings()
+    window_since, window_until = parse_when(since), parse_when(until)
+    try:
+        watchlist = pipeline.load_watchlist(settings, brands)
+        if source is SourceName.file:
+            if path is None:
+                raise typer.BadParameter("--source file needs --path FILE", param_hint="--path")
+            with pipeline.warehouse(settings) as engine:
+                summary = _collect_file(
+                    path, watchlist, engine, settings, window_since, window_until
+                )
+            _print_collect_summary([summary])
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+
+
+def _collect_file(path, watchlist, engine, settings, since, until):  # type: ignore[no-untyped-def]
+    from grapevine import pipeline
+
+    total = pipeline.file_size(path) if path.exists() else 0
+    with _file_progress(total) as bar:
+        task = bar.add_task(f"importing {path.name}", total=total)
+        return pipeline.collect_file(
+            path,
+            watchlist,
+            engine,
+            settings,
+            since=since,
+            until=until,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+
+
+def _print_collect_summary(summaries) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="Collection summary")
+    for col in ("source", "read", "matched", "loaded", "duplicates", "quarantined"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for s in summaries:
+        table.add_row(
+            s.source,
+            f"{s.read:,}",
+            f"{s.matched:,}",
+            f"{s.loaded:,}",
+            f"{s.duplicates:,}",
+            f"{s.quarantined:,}",
+        )
+    console.print(table)
+    for s in summaries:
+        if s.out_of_window:
+            console.print(f"{s.source}: {s.out_of_window:,} posts outside the window were skipped")
+        if s.quarantined:
+            console.print(
+                f"[yellow]{s.source}: {s.quarantined:,} records quarantined[/] "
+                "(see the quarantine table: SELECT line_no, error FROM quarantine)"
+            )
+
+
+@app.command()
+def mentions(since: Since = None, until: Until = None) -> None:
+    """Print per-brand customer-to-customer mentions by day and source."""
+    from grapevine import pipeline
+
+    try:
+        with pipeline.warehouse(_settings()) as engine:
+            rows = pipeline.mentions_by_day(engine, parse_when(since), parse_when(until))
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    print_mentions(rows)
+
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(values: list[int]) -> str:
+    top = max(values) if values else 0
+    if top == 0:
+        return _SPARK[0] * len(values)
+    return "".join(_SPARK[min(len(_SPARK) - 1, v * (len(_SPARK) - 1) // top)] for v in values)
+
+
+def print_mentions(rows) -> None:  # type: ignore[no-untyped-def]
+    """Two tables: brand x source totals with a daily sparkline, then brand x day counts."""
+    if not rows:
+        console.print("[yellow]no mentions in the warehouse for this window[/]")
+        return
+    days = sorted({r.day for r in rows})
+    brands = sorted({r.brand for r in rows})
+    sources = sorted({r.source for r in rows})
+    by_source: dict[tuple[str, str], int] = defaultdict(int)
+    by_day: dict[tuple[str, object], int] = defaultdict(int)
+    for r in rows:
+        by_source[(r.brand, r.source)] += r.c2c_mentions
+        by_day[(r.brand, r.day)] += r.c2c_mentions
+
+    totals = Table(title=f"C2C mentions by brand and source, {days[0]} to {days[-1]}")
+    totals.add_column("brand")
+    for s in sources:
+        totals.add_column(s, justify="right")
+    totals.add_column("total", justify="right", style="bold")
+    totals.add_column("per day")
+    for b in brands:
+        counts = [by_source[(b, s)] for s in sources]
+        series = [by_day[(b, d)] for d in days]
+        totals.add_row(b, *(f"{c:,}" for c in counts), f"{sum(counts):,}", _sparkline(series))
+    console.print(totals)
+
+    daily = Table(title="C2C mentions by day")
+    daily.add_column("day")
+    for b in brands:
+        daily.add_column(b, justify="right")
+    for d in days:
+        daily.add_row(str(d), *(str(by_day[(b, d)]) for b in brands))
+    console.print(daily)
+
+
+@app.command()
+def demo(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Run the demo on this PostgreSQL instead of the embedded one.",
+            envvar="GRAPEVINE_DEMO_DATABASE_URL",
+        ),
+    ] = None,
+) -> None:
+    """Run the pipeline on the bundled demo data in an embedded PostgreSQL (no set-up needed)."""
+    from pydantic import SecretStr
+
+    from grapevine import pipeline
+
+    settings = _settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": SecretStr(database_url)})
+    else:
+        settings = pipeline.demo_settings(settings.model_copy(update={"database_url": None}))
+    try:
+        with pipeline.demo_files() as (posts, brands_file):
+            watchlist = pipeline.load_watchlist(settings, brands_file)
+            if settings.database_url is None:
+                console.print(
+                    f"[dim]starting the embedded PostgreSQL in {settings.data_dir / 'pgdata'}[/]"
+                )
+            with pipeline.warehouse(settings, migrate_first=True) as engine:
+                summary = _collect_file(posts, watchlist, engine, settings, None, None)
+                _print_collect_summary([summary])
+                print_mentions(pipeline.mentions_by_day(engine))
+                counts = pipeline.table_counts(engine)
+        console.print(
+            "warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
+        )
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

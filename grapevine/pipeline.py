@@ -1,0 +1,236 @@
+"""The pipeline's front door: composes collectors, the warehouse (and later NLP, metrics, alerts).
+
+``collectors``, ``nlp`` and ``warehouse`` never import each other (DESIGN.md section 2); this
+module wires them. Every function takes its window explicitly (``since``/``until``), never
+``now()``, so that the CLI, Airflow runs and backfills all compute the same thing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from collectors.base import Collector, Page
+from collectors.file import FileCollector
+from grapevine.errors import WarehouseError
+from grapevine.privacy import Pseudonymiser, pseudonymiser_from_settings
+from grapevine.settings import Settings
+from grapevine.watchlist import Watchlist
+from warehouse import migrate
+from warehouse.engine import make_engine
+from warehouse.load import LoadItem, LoadStats, load_batch, sync_brands
+from warehouse.state import load_cursors, save_cursor
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+def load_watchlist(settings: Settings, path: Path | None = None) -> Watchlist:
+    return Watchlist.from_yaml(path or settings.brands_file)
+
+
+def init_db(engine: Engine) -> str | None:
+    """Run migrations to head; returns the revision the warehouse is now at."""
+    migrate.upgrade(engine)
+    return migrate.current_revision(engine)
+
+
+def require_schema(engine: Engine) -> None:
+    """Fail with a clear message when the warehouse has not been migrated."""
+    try:
+        current = migrate.current_revision(engine)
+    except Exception as exc:
+        raise WarehouseError(
+            f"cannot reach the warehouse: {exc.__class__.__name__}: {exc}".splitlines()[0],
+            hint="check GRAPEVINE_DATABASE_URL and that the server is running",
+        ) from exc
+    head = migrate.head_revision()
+    if current != head:
+        raise WarehouseError(
+            f"the warehouse schema is at {current or 'nothing'}, this Grapevine needs {head}",
+            hint="run `grapevine init-db`",
+        )
+
+
+@contextmanager
+def warehouse(settings: Settings, *, migrate_first: bool = False) -> Iterator[Engine]:
+    """An engine on the configured (or embedded) warehouse, disposed of afterwards."""
+    engine = make_engine(settings)
+    try:
+        if migrate_first:
+            init_db(engine)
+        else:
+            require_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+# --- collect -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CollectSummary:
+    """What a collection did, per source: what the CLI's summary table shows."""
+
+    source: str
+    read: int = 0
+    matched: int = 0
+    out_of_window: int = 0
+    stats: LoadStats = field(default_factory=LoadStats)
+
+    @property
+    def loaded(self) -> int:
+        return self.stats.loaded
+
+    @property
+    def duplicates(self) -> int:
+        return self.stats.unchanged
+
+    @property
+    def quarantined(self) -> int:
+        return self.stats.quarantined + self.stats.quarantine_duplicates
+
+
+def prepare(page: Page, watchlist: Watchlist) -> tuple[list[LoadItem], int]:
+    """Match a page's posts against the watchlist; returns the items to load and how many read."""
+    items = []
+    for post in page.posts:
+        mentions = watchlist.match(post.text, post.author_handle)
+        if mentions:
+            items.append(
+                LoadItem(post, mentions, is_c2c=not watchlist.is_owned_handle(post.author_handle))
+            )
+    return items, len(page.posts)
+
+
+def run_collector(
+    collector: Collector,
+    watchlist: Watchlist,
+    engine: Engine,
+    settings: Settings,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+) -> CollectSummary:
+    """Collect, match and load page by page; each page and its cursor commit together."""
+    summary = CollectSummary(source=collector.source)
+    with engine.begin() as conn:
+        brand_ids = sync_brands(conn, watchlist.brands)
+    cursors = load_cursors(engine, collector.source)
+    for page in collector.collect(watchlist.brands, since, until, cursors):
+        items, read = prepare(page, watchlist)
+        summary.read += read + len(page.quarantined)
+        summary.matched += len(items)
+        with engine.begin() as conn:
+            stats = load_batch(
+                conn, items, brand_ids, page.quarantined, keep_handles=settings.store_author_handles
+            )
+            if page.cursor is not None:
+                save_cursor(conn, collector.source, page.scope, page.cursor)
+        summary.stats.add(stats)
+        if progress is not None:
+            progress(page.progress)
+    return summary
+
+
+def collect_file(
+    path: Path,
+    watchlist: Watchlist,
+    engine: Engine,
+    settings: Settings,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    pseudo: Pseudonymiser | None = None,
+    now: datetime | None = None,
+) -> CollectSummary:
+    collector = FileCollector(
+        path,
+        pseudo or pseudonymiser_from_settings(settings),
+        batch_size=settings.load_batch_size,
+        now=now,
+    )
+    return run_collector(
+        collector, watchlist, engine, settings, since=since, until=until, progress=progress
+    )
+
+
+def file_size(path: Path) -> int:
+    return path.stat().st_size
+
+
+# --- read-outs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    brand: str
+    day: date
+    source: str
+    mentions: int
+    c2c_mentions: int
+    unique_authors: int
+
+
+def mentions_by_day(
+    engine: Engine, since: datetime | None = None, until: datetime | None = None
+) -> list[MentionRow]:
+    """Per-brand mentions by UTC day and source, from the analysts' view."""
+    query = text(
+        """
+        SELECT brand, day, source, mentions, c2c_mentions, unique_authors
+        FROM analytics.brand_mentions_daily
+        WHERE (CAST(:since AS date) IS NULL OR day >= CAST(:since AS date))
+          AND (CAST(:until AS date) IS NULL OR day < CAST(:until AS date))
+        ORDER BY brand, day, source
+        """
+    )
+    params: dict[str, Any] = {
+        "since": since.date() if since else None,
+        "until": until.date() if until else None,
+    }
+    with engine.connect() as conn:
+        return [MentionRow(*row) for row in conn.execute(query, params)]
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of the main tables (the demo prints them; tests compare them across reloads)."""
+    tables = ("brands", "posts", "post_brands", "quarantine", "classifications")
+    with engine.connect() as conn:
+        return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def demo_files() -> Iterator[tuple[Path, Path]]:
+    """The bundled demo data and watchlist, as real paths (works from a wheel too)."""
+    root = files("grapevine") / "demo"
+    with as_file(root / "posts.jsonl") as posts, as_file(root / "brands.yaml") as brands:
+        yield Path(posts), Path(brands)
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's settings: its own embedded warehouse under the data folder, unless a URL is set.
+
+    A separate folder keeps demo rows out of a real warehouse that also runs embedded.
+    """
+    if settings.database_url is not None:
+        return settings
+    return settings.model_copy(update={"data_dir": settings.data_dir / "demo"})

@@ -1,0 +1,106 @@
+"""Settings, read once from the environment (prefix ``GRAPEVINE_``) and an optional ``.env``.
+
+This module imports nothing of ours. Secrets are ``SecretStr`` so that they never show up in
+a ``repr``, a log line or a rendered Airflow template by accident.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_state_path
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def _default_data_dir() -> Path:
+    return user_state_path("grapevine", appauthor=False)
+
+
+def _split_list(value: object) -> object:
+    """Accept ``a,b`` or ``a b`` in env vars as well as real lists."""
+    if isinstance(value, str):
+        return [part for chunk in value.split(",") for part in chunk.split() if part]
+    return value
+
+
+class Settings(BaseSettings):
+    """All Grapevine configuration. Every field maps to ``GRAPEVINE_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRAPEVINE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- warehouse -------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Warehouse URL. Unset: an embedded PostgreSQL under DATA_DIR is started.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="State folder: embedded Postgres data, generated keys, reports.",
+    )
+    brands_file: Path = Field(default=Path("brands.yaml"), description="The watchlist file.")
+    load_batch_size: int = Field(default=5000, ge=1, description="Posts per load transaction.")
+
+    # --- privacy ---------------------------------------------------------------------------
+    author_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key for pseudonymising author ids. Unset: one is generated in DATA_DIR.",
+    )
+    store_author_handles: bool = Field(
+        default=False, description="Keep author handles in the warehouse (off by default)."
+    )
+
+    # --- models ----------------------------------------------------------------------------
+    sentiment_model: str = Field(default="default", description="'default' or a HF id/path.")
+    advocacy_model: str = Field(default="default", description="'default' or a HF id/path.")
+    classify_batch_size: int = Field(default=64, ge=1)
+
+    # --- sources ---------------------------------------------------------------------------
+    reddit_client_id: SecretStr | None = None
+    reddit_client_secret: SecretStr | None = None
+    reddit_user_agent: str = "grapevine/0.1 (social listening)"
+    reddit_subreddits: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    reddit_base_url: str = "https://oauth.reddit.com"
+    reddit_auth_url: str = "https://www.reddit.com"
+
+    x_bearer_token: SecretStr | None = None
+    x_base_url: str = "https://api.x.com"
+
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+    bluesky_base_url: str = "https://bsky.social"
+
+    mastodon_instances: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mastodon_access_token: SecretStr | None = None
+
+    hackernews_base_url: str = "https://hn.algolia.com"
+
+    request_budget: int = Field(default=1000, ge=1, description="HTTP requests per source per run.")
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+    # --- alerts ----------------------------------------------------------------------------
+    alert_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="apprise URLs (Slack, mailto, json://...)."
+    )
+
+    @field_validator("reddit_subreddits", "mastodon_instances", "alert_urls", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @property
+    def author_key_file(self) -> Path:
+        return self.data_dir / "author_hash.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (tests call ``get_settings.cache_clear()``)."""
+    return Settings()

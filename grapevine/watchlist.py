@@ -1,0 +1,181 @@
+"""The watchlist: which brands we listen for, read from ``brands.yaml``, and how posts match them.
+
+Matching rules (DESIGN.md section 7): when a brand has a ``query``, the query alone decides
+whether a post mentions it; its aliases then only *locate* the mention (the advocacy model's
+target, the report's highlight). Without a query, any alias (or the brand's name) matches.
+A post written by one of a brand's ``owned_handles`` is marked ``brand_owned``: it is the
+brand talking, not a customer, and metrics leave it out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from grapevine.domain import Brand, BrandMention
+from grapevine.errors import QuerySyntaxError, WatchlistError
+from grapevine.query import Query, any_of, fold, fold_with_offsets
+
+
+class _BrandConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    query: str | None = None
+    owned_handles: list[str] = Field(default_factory=list)
+    competitors: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("brand name is empty")
+        return v
+
+
+class _WatchlistConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    brands: list[_BrandConfig] = Field(min_length=1)
+
+
+def normalise_handle(handle: str) -> str:
+    """``@AcmeAir`` -> ``acmeair``: handles compare without the '@' and case-insensitively."""
+    return fold(handle.strip().lstrip("@"))
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledBrand:
+    brand: Brand
+    query: Query | None
+    find_alias: Callable[[str], re.Match[str] | None]
+    owned: frozenset[str]
+
+
+class Watchlist:
+    """A set of brands with compiled matchers. Build with :meth:`from_yaml` or :meth:`from_brands`."""
+
+    def __init__(self, brands: Iterable[Brand]) -> None:
+        compiled: list[_CompiledBrand] = []
+        seen: set[str] = set()
+        for brand in brands:
+            key = brand.name.casefold()
+            if key in seen:
+                raise WatchlistError(
+                    f"brand {brand.name!r} is listed twice", hint="merge the two entries"
+                )
+            seen.add(key)
+            query = Query.parse(brand.query) if brand.query else None
+            terms = [brand.name, *brand.aliases]
+            compiled.append(
+                _CompiledBrand(
+                    brand=brand,
+                    query=query,
+                    find_alias=any_of(terms),
+                    owned=frozenset(normalise_handle(h) for h in brand.owned_handles),
+                )
+            )
+        names = {b.brand.name for b in compiled}
+        for b in compiled:
+            unknown = [c for c in b.brand.competitors if c not in names]
+            if unknown:
+                raise WatchlistError(
+                    f"brand {b.brand.name!r} lists unknown competitors {unknown}",
+                    hint="competitors must be names of other brands in the same file",
+                )
+        self._brands = compiled
+        self._owned_any = frozenset().union(*(b.owned for b in compiled)) if compiled else frozenset()
+
+    # --- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_brands(cls, brands: Iterable[Brand]) -> Watchlist:
+        return cls(brands)
+
+    @classmethod
+    def from_yaml_text(cls, text: str, *, origin: str = "brands.yaml") -> Watchlist:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise WatchlistError(f"{origin} is not valid YAML: {exc}") from exc
+        try:
+            config = _WatchlistConfig.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise WatchlistError(
+                f"{origin} is invalid: {problems}",
+                hint="see the brands.yaml format in the README",
+            ) from exc
+        brands = [
+            Brand(
+                name=b.name,
+                aliases=tuple(a.strip() for a in b.aliases if a.strip()),
+                query=b.query.strip() if b.query and b.query.strip() else None,
+                owned_handles=tuple(b.owned_handles),
+                competitors=tuple(b.competitors),
+            )
+            for b in config.brands
+        ]
+        try:
+            return cls(brands)
+        except QuerySyntaxError as exc:
+            raise WatchlistError(f"{origin}: bad query: {exc.message}", hint=exc.hint) from exc
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> Watchlist:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise WatchlistError(
+                f"watchlist file {path} does not exist",
+                hint="create it (see README) or set GRAPEVINE_BRANDS_FILE",
+            ) from exc
+        return cls.from_yaml_text(text, origin=str(path))
+
+    # --- queries ---------------------------------------------------------------------------
+
+    @property
+    def brands(self) -> list[Brand]:
+        return [b.brand for b in self._brands]
+
+    def is_owned_handle(self, handle: str | None) -> bool:
+        """True when ``handle`` is one of any watched brand's own accounts (post is not C2C)."""
+        return bool(handle) and normalise_handle(handle or "") in self._owned_any
+
+    def match(self, text: str, author_handle: str | None = None) -> list[BrandMention]:
+        """Brands that ``text`` mentions, with where (in the original text) each mention is."""
+        folded, offsets = fold_with_offsets(text)
+        author = normalise_handle(author_handle) if author_handle else None
+        mentions: list[BrandMention] = []
+        for b in self._brands:
+            found = b.find_alias(folded)
+            if b.query is not None:
+                if not b.query.matches_folded(folded):
+                    continue
+            elif found is None:
+                continue
+            start = end = None
+            alias = None
+            if found is not None:
+                start = offsets[found.start()]
+                end = offsets[found.end() - 1] + 1
+                alias = text[start:end]
+            mentions.append(
+                BrandMention(
+                    brand=b.brand.name,
+                    start=start,
+                    end=end,
+                    alias=alias,
+                    brand_owned=author is not None and author in b.owned,
+                )
+            )
+        return mentions

@@ -1,0 +1,50 @@
+"""The public record types and the ``Classifier`` protocol (no heavy imports)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+#: The label recorded for posts in a language the model was not trained on.
+UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One classification: the label, its probabilities over the task's labels, the language.
+
+    ``label`` is ``"unsupported"`` (with empty ``probs``) for posts the model does not read.
+    """
+
+    label: str
+    probs: dict[str, float]
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class AdvocacyInput:
+    """One (post, brand) pair to judge.
+
+    ``start``/``end`` locate the target mention in ``text`` (``None``: found by brand name);
+    ``other_spans`` are mentions of other brands, masked so the verdict is about the target.
+    """
+
+    text: str
+    brand: str
+    start: int | None = None
+    end: int | None = None
+    other_spans: tuple[tuple[int, int], ...] = field(default=())
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """A batched classifier; ``name`` and ``version`` go on every warehouse row it produces."""
+
+    name: str
+    version: str
+    labels: tuple[str, ...]
+
+    def classify(self, batch: Sequence[Any]) -> list[Prediction]:
+        """Classify ``batch`` (``str`` posts for sentiment, ``AdvocacyInput`` for advocacy)."""
+        ...

@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: schema, migrations, engine bootstrap and bulk loading."""

@@ -1,0 +1,367 @@
+"""Bulk, idempotent loading of posts, brand mentions and quarantined input.
+
+Each batch is one transaction: COPY into temporary staging tables, then ``INSERT … ON CONFLICT``
+into the real ones. Loading the same posts twice leaves the same rows: a post whose content is
+unchanged is not even rewritten (``content_hash``), an edited one is updated in place, and its
+brand mentions are replaced by the new set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg2.extras import execute_values
+from sqlalchemy import Connection, Engine, text
+
+from grapevine.domain import Brand, BrandMention, Post, QuarantineRecord
+from grapevine.text import clean_json, clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class LoadItem:
+    """A post ready to load: the post, the brands it mentions, and whether it is C2C."""
+
+    post: Post
+    mentions: Sequence[BrandMention]
+    is_c2c: bool = True
+
+
+@dataclass(slots=True)
+class LoadStats:
+    """What one or more batches did to the warehouse."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    mentions: int = 0
+    quarantined: int = 0
+    quarantine_duplicates: int = 0
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated
+
+    def add(self, other: LoadStats) -> None:
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_POST_COLUMNS = (
+    "source",
+    "source_id",
+    "url",
+    "author_key",
+    "author_handle",
+    "author_followers",
+    "created_at",
+    "text",
+    "lang",
+    "parent_id",
+    "thread_id",
+    "likes",
+    "replies",
+    "reposts",
+    "score",
+    "is_c2c",
+    "raw",
+    "content_hash",
+)
+_MENTION_COLUMNS = (
+    "source",
+    "source_id",
+    "brand_id",
+    "mention_start",
+    "mention_end",
+    "matched_alias",
+    "brand_owned",
+)
+
+
+def _opt(value: str | None) -> str | None:
+    return clean_text(value) if value is not None else None
+
+
+def post_row(post: Post, *, is_c2c: bool, keep_handle: bool) -> tuple[Any, ...]:
+    """The ``posts`` row for ``post``, cleaned for Postgres, with its content hash last."""
+    raw_json = json.dumps(clean_json(post.raw), ensure_ascii=False, separators=(",", ":"))
+    e = post.engagement
+    row: tuple[Any, ...] = (
+        clean_text(post.source),
+        clean_text(post.source_id),
+        _opt(post.url),
+        _opt(post.author_key),
+        _opt(post.author_handle) if keep_handle else None,
+        post.author_followers,
+        post.created_at.isoformat(),
+        clean_text(post.text),
+        _opt(post.lang),
+        _opt(post.parent_id),
+        _opt(post.thread_id),
+        e.likes,
+        e.replies,
+        e.reposts,
+        e.score,
+        is_c2c,
+        raw_json,
+    )
+    digest = hashlib.blake2b(repr(row[2:]).encode("utf-8", "surrogatepass"), digest_size=16)
+    return (*row, digest.hexdigest())
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return str(value).translate(_ESCAPES)
+
+
+def _copy(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """COPY rows in PostgreSQL's text format (tab-separated, ``\\N`` for NULL)."""
+    buf = io.StringIO()
+    for row in rows:
+        buf.write("\t".join(map(_copy_field, row)))
+        buf.write("\n")
+    buf.seek(0)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:
+        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+
+
+def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
+    """Upsert the watchlist's brands and return ``{name: id}``. Ids never change for a name."""
+    if not brands:
+        return {}
+    rows = [
+        {
+            "name": b.name,
+            "slug": b.slug,
+            "aliases": json.dumps(list(b.aliases)),
+            "query": b.query,
+            "owned": json.dumps(list(b.owned_handles)),
+            "competitors": json.dumps(list(b.competitors)),
+        }
+        for b in brands
+    ]
+    conn.execute(
+        text(
+            """
+            INSERT INTO brands (name, slug, aliases, query, owned_handles, competitors)
+            VALUES (:name, :slug, CAST(:aliases AS jsonb), :query, CAST(:owned AS jsonb),
+                    CAST(:competitors AS jsonb))
+            ON CONFLICT (name) DO UPDATE SET
+                slug = EXCLUDED.slug, aliases = EXCLUDED.aliases, query = EXCLUDED.query,
+                owned_handles = EXCLUDED.owned_handles, competitors = EXCLUDED.competitors,
+                updated_at = now()
+            WHERE (brands.slug, brands.aliases, brands.query, brands.owned_handles,
+                   brands.competitors)
+                  IS DISTINCT FROM
+                  (EXCLUDED.slug, EXCLUDED.aliases, EXCLUDED.query, EXCLUDED.owned_handles,
+                   EXCLUDED.competitors)
+            """
+        ),
+        rows,
+    )
+    result = conn.execute(
+        text("SELECT name, id FROM brands WHERE name = ANY(:names)"),
+        {"names": [b.name for b in brands]},
+    )
+    return {name: brand_id for name, brand_id in result}
+
+
+def _dedupe(items: Sequence[LoadItem]) -> tuple[list[LoadItem], int]:
+    """Keep the last occurrence of each ``(source, source_id)`` (a later line is a later edit)."""
+    last: dict[tuple[str, str], LoadItem] = {}
+    for item in items:
+        last[(item.post.source, item.post.source_id)] = item
+    return list(last.values()), len(items) - len(last)
+
+
+def load_batch(
+    engine: Engine | Connection,
+    items: Sequence[LoadItem],
+    brand_ids: Mapping[str, int],
+    quarantine: Sequence[QuarantineRecord] = (),
+    *,
+    keep_handles: bool = False,
+) -> LoadStats:
+    """Load one batch in one transaction (or in the caller's, when given a ``Connection``)."""
+    if isinstance(engine, Connection):
+        return _load(engine, items, brand_ids, quarantine, keep_handles)
+    with engine.begin() as conn:
+        return _load(conn, items, brand_ids, quarantine, keep_handles)
+
+
+def _load(
+    conn: Connection,
+    items: Sequence[LoadItem],
+    brand_ids: Mapping[str, int],
+    quarantine: Sequence[QuarantineRecord],
+    keep_handles: bool,
+) -> LoadStats:
+    stats = LoadStats()
+    unique, in_batch_dupes = _dedupe(items)
+    stats.unchanged += in_batch_dupes
+    if unique:
+        _load_posts(conn, unique, brand_ids, keep_handles, stats)
+    if quarantine:
+        _load_quarantine(conn, quarantine, stats)
+    return stats
+
+
+def _load_posts(
+    conn: Connection,
+    items: Sequence[LoadItem],
+    brand_ids: Mapping[str, int],
+    keep_handles: bool,
+    stats: LoadStats,
+) -> None:
+    # CREATE TABLE AS copies the column types but not the NOT NULL/identity constraints.
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE _stage_posts ON COMMIT DROP AS"
+            f" SELECT {', '.join(_POST_COLUMNS)} FROM posts WITH NO DATA;"
+            "CREATE TEMP TABLE _stage_mentions (source text, source_id text, brand_id int,"
+            " mention_start int, mention_end int, matched_alias text, brand_owned bool)"
+            " ON COMMIT DROP"
+        )
+    )
+    _copy(
+        conn,
+        "_stage_posts",
+        _POST_COLUMNS,
+        (post_row(i.post, is_c2c=i.is_c2c, keep_handle=keep_handles) for i in items),
+    )
+    mention_rows = []
+    for item in items:
+        for m in item.mentions:
+            brand_id = brand_ids.get(m.brand)
+            if brand_id is None:
+                raise KeyError(f"brand {m.brand!r} is not in the warehouse; sync_brands first")
+            mention_rows.append(
+                (
+                    clean_text(item.post.source),
+                    clean_text(item.post.source_id),
+                    brand_id,
+                    m.start,
+                    m.end,
+                    _opt(m.alias),
+                    m.brand_owned,
+                )
+            )
+    _copy(conn, "_stage_mentions", _MENTION_COLUMNS, mention_rows)
+
+    cols = ", ".join(_POST_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _POST_COLUMNS[2:])
+    result = conn.execute(
+        text(
+            f"""
+            INSERT INTO posts ({cols})
+            SELECT {cols} FROM _stage_posts
+            ON CONFLICT (source, source_id) DO UPDATE SET {updates}, updated_at = now()
+            WHERE posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+            RETURNING (xmax = 0) AS inserted
+            """
+        )
+    )
+    flags = [bool(r[0]) for r in result]
+    inserted = sum(flags)
+    stats.inserted += inserted
+    stats.updated += len(flags) - inserted
+    stats.unchanged += len(items) - len(flags)
+
+    # Mentions: drop the ones the new text no longer has, then upsert the current set.
+    conn.execute(
+        text(
+            """
+            DELETE FROM post_brands pb
+            USING posts p, _stage_posts s
+            WHERE pb.post_id = p.id AND p.source = s.source AND p.source_id = s.source_id
+              AND NOT EXISTS (
+                  SELECT 1 FROM _stage_mentions m
+                  WHERE m.source = s.source AND m.source_id = s.source_id
+                    AND m.brand_id = pb.brand_id)
+            """
+        )
+    )
+    result = conn.execute(
+        text(
+            """
+            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end,
+                                     matched_alias, brand_owned)
+            SELECT p.id, m.brand_id, m.mention_start, m.mention_end, m.matched_alias, m.brand_owned
+            FROM _stage_mentions m
+            JOIN posts p ON p.source = m.source AND p.source_id = m.source_id
+            ON CONFLICT (post_id, brand_id) DO UPDATE SET
+                mention_start = EXCLUDED.mention_start, mention_end = EXCLUDED.mention_end,
+                matched_alias = EXCLUDED.matched_alias, brand_owned = EXCLUDED.brand_owned
+            WHERE (post_brands.mention_start, post_brands.mention_end,
+                   post_brands.matched_alias, post_brands.brand_owned)
+                  IS DISTINCT FROM
+                  (EXCLUDED.mention_start, EXCLUDED.mention_end,
+                   EXCLUDED.matched_alias, EXCLUDED.brand_owned)
+            """
+        )
+    )
+    stats.mentions += len(mention_rows)
+
+
+def quarantine_fingerprint(rec: QuarantineRecord) -> str:
+    key = json.dumps(
+        [rec.source, rec.source_ref, rec.line_no, rec.source_id, rec.error, rec.payload],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _load_quarantine(conn: Connection, records: Sequence[QuarantineRecord], stats: LoadStats) -> None:
+    rows = [
+        (
+            clean_text(r.source),
+            _opt(r.source_ref),
+            r.line_no,
+            _opt(r.source_id),
+            clean_text(r.error),
+            clean_text(r.payload),
+            quarantine_fingerprint(r),
+        )
+        for r in records
+    ]
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:
+        written = execute_values(
+            cur,
+            "INSERT INTO quarantine (source, source_ref, line_no, source_id, error, payload,"
+            " fingerprint) VALUES %s ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+            rows,
+            fetch=True,
+        )
+    stats.quarantined += len(written)
+    stats.quarantine_duplicates += len(rows) - len(written)
+
+
+@dataclass(slots=True)
+class Batcher:
+    """Collects items and quarantine records until a batch is full."""
+
+    size: int
+    items: list[LoadItem] = field(default_factory=list)
+    quarantine: list[QuarantineRecord] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return len(self.items) + len(self.quarantine) >= self.size
+
+    def drain(self) -> tuple[list[LoadItem], list[QuarantineRecord]]:
+        items, quarantine = self.items, self.quarantine
+        self.items, self.quarantine = [], []
+        return items, quarantine

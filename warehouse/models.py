@@ -1,0 +1,231 @@
+"""SQLAlchemy 2 typed models of the warehouse (DESIGN.md section 4).
+
+These models document the schema and drive Alembic's autogenerate check; the schema itself is
+created by the migrations in ``warehouse/migrations`` (a test asserts the two agree).
+Every timestamp is ``timestamptz``; raw payloads are JSONB.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+    UniqueConstraint,
+    func,
+    text as sql_text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TZ = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BrandRow(Base):
+    """A watched brand. Synced from ``brands.yaml`` on every run; ids are stable per name."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    query: Mapped[str | None] = mapped_column(Text)
+    owned_handles: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    competitors: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class PostRow(Base):
+    """One collected post. ``(source, source_id)`` is the natural key that makes loads idempotent."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_posts_created_at", "created_at"),
+        Index("ix_posts_thread", "source", "thread_id"),
+        Index("ix_posts_author_key", "author_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    author_key: Mapped[str | None] = mapped_column(Text)
+    author_handle: Mapped[str | None] = mapped_column(Text)
+    author_followers: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    thread_id: Mapped[str | None] = mapped_column(Text)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    replies: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
+    score: Mapped[int | None] = mapped_column(BigInteger)
+    is_c2c: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("true"))
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    content_hash: Mapped[str] = mapped_column(Text)
+    collected_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class PostBrandRow(Base):
+    """Which brands a post mentions, and where (the advocacy model's target span)."""
+
+    __tablename__ = "post_brands"
+    __table_args__ = (Index("ix_post_brands_brand_id_post_id", "brand_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    brand_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True
+    )
+    mention_start: Mapped[int | None] = mapped_column(Integer)
+    mention_end: Mapped[int | None] = mapped_column(Integer)
+    matched_alias: Mapped[str | None] = mapped_column(Text)
+    brand_owned: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+
+
+class ClassificationRow(Base):
+    """A model's judgement: post sentiment (``brand_id`` NULL) or advocacy toward one brand.
+
+    Unique per (post, brand, task, model_version) with NULLs not distinct, so re-running the
+    same model never adds a row and a new model version adds its own rows beside the old ones.
+    """
+
+    __tablename__ = "classifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "post_id", "brand_id", "task", "model_version", postgresql_nulls_not_distinct=True
+        ),
+        Index("ix_classifications_brand_task_version", "brand_id", "task", "model_version"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"))
+    brand_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("brands.id", ondelete="CASCADE")
+    )
+    task: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    probs: Mapped[dict[str, float]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    lang: Mapped[str | None] = mapped_column(Text)
+    model_name: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(Text)
+    classified_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class BrandDailyMetricRow(Base):
+    """Per brand x day x source aggregates, recomputed per interval by delete-and-insert."""
+
+    __tablename__ = "brand_daily_metrics"
+    __table_args__ = (Index("ix_brand_daily_metrics_day", "day"),)
+
+    brand_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    model_version: Mapped[str | None] = mapped_column(Text)
+    mentions: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    unique_authors: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    positive: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    neutral: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    negative: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    advocacy: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    badvocacy: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    net_advocacy: Mapped[float | None] = mapped_column(Float)
+    net_advocacy_low: Mapped[float | None] = mapped_column(Float)
+    net_advocacy_high: Mapped[float | None] = mapped_column(Float)
+    share_of_voice: Mapped[float | None] = mapped_column(Float)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    engagement: Mapped[int | None] = mapped_column(BigInteger)
+    net_advocacy_reach: Mapped[float | None] = mapped_column(Float)
+    net_advocacy_engagement: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class AlertRow(Base):
+    """A detected spike. Unique per (brand, kind, window_start): reruns never notify twice."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "kind", "window_start"),
+        Index(
+            "ix_alerts_pending",
+            "created_at",
+            postgresql_where=sql_text("notified_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, ForeignKey("brands.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    window_start: Mapped[datetime] = mapped_column(TZ)
+    window_end: Mapped[datetime] = mapped_column(TZ)
+    observed: Mapped[float | None] = mapped_column(Float)
+    expected: Mapped[float | None] = mapped_column(Float)
+    share: Mapped[float | None] = mapped_column(Float)
+    baseline_share: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    notified_at: Mapped[datetime | None] = mapped_column(TZ)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CollectorStateRow(Base):
+    """A source's cursor per scope (a brand's slug, or ``*``), saved only after its batch commits."""
+
+    __tablename__ = "collector_state"
+
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class QuarantineRow(Base):
+    """Input that could not be loaded, with why. ``fingerprint`` keeps reloads from doubling it."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_source_created_at", "source", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    line_no: Mapped[int | None] = mapped_column(BigInteger)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
