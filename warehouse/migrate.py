@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from warehouse.views import drop_views, install_views
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x67726170  # "grap": an arbitrary constant shared by every Grapevine process
 
@@ -28,16 +30,33 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the latest), safely under concurrency."""
+    """Bring the schema to ``revision`` (default: the latest), safely under concurrency.
+
+    At head, the analyst views are recreated from ``sql/`` in the same transaction.
+    """
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        # Views depend on tables that migrations may alter: take them away first.
+        if _has_analytics_schema(conn):
+            drop_views(conn)
         command.upgrade(alembic_config(conn), revision)
+        if revision == "head" or revision == head_revision():
+            install_views(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        if _has_analytics_schema(conn):
+            drop_views(conn)
         command.downgrade(alembic_config(conn), revision)
+
+
+def _has_analytics_schema(conn: Connection) -> bool:
+    found = conn.execute(
+        text("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'analytics'")
+    )
+    return found.first() is not None
 
 
 def current_revision(engine: Engine) -> str | None:

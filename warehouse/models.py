@@ -142,6 +142,31 @@ class ClassificationRow(Base):
     classified_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
 
 
+class ModelVersionRow(Base):
+    """Models that have written classifications; one per task is current.
+
+    Re-classifying with a new model adds rows beside the old ones; metrics and the analyst
+    views read only the current version, so switching back is one UPDATE.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        Index(
+            "uq_model_versions_current_task",
+            "task",
+            unique=True,
+            postgresql_where=sql_text("is_current"),
+        ),
+    )
+
+    task: Mapped[str] = mapped_column(Text, primary_key=True)
+    model_version: Mapped[str] = mapped_column(Text, primary_key=True)
+    model_name: Mapped[str] = mapped_column(Text)
+    is_current: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    registered_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
 class BrandDailyMetricRow(Base):
     """Per brand x day x source aggregates, recomputed per interval by delete-and-insert."""
 

@@ -1,8 +1,9 @@
 """Install the analyst views of ``sql/`` into the ``analytics`` schema.
 
 Views are layered like dbt models (staging -> intermediate -> marts): each ``.sql`` file holds
-one ``select``, and its file name is the view's name. Migrations call :func:`install_views`
-whenever a view changes, so the database always matches the files shipped with the code.
+one ``select``, and its file name is the view's name. They are *repeatable*: recreated from the
+files after every upgrade to head, so the database always matches the SQL shipped with the code,
+and re-granted to the read-only analyst role when it exists.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, text
 
 SCHEMA = "analytics"
 LAYERS = ("staging", "intermediate", "marts")
+ANALYST_ROLE = "grapevine_analyst"
 
 
 def view_files() -> list[tuple[str, str]]:
@@ -30,17 +32,26 @@ def view_files() -> list[tuple[str, str]]:
     return found
 
 
+def drop_views(conn: Connection) -> None:
+    """Drop every view in the analytics schema (the schema itself stays)."""
+    rows = conn.execute(
+        text("SELECT table_name FROM information_schema.views WHERE table_schema = :s"),
+        {"s": SCHEMA},
+    )
+    for (name,) in rows.fetchall():
+        conn.execute(text(f'DROP VIEW IF EXISTS {SCHEMA}."{name}" CASCADE'))
+
+
 def install_views(conn: Connection) -> list[str]:
     """(Re)create every view; returns their names. Runs inside the caller's transaction."""
     conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+    drop_views(conn)
     views = view_files()
-    # Drop first (in reverse order) so that a view whose columns changed can be recreated.
-    for name, _ in reversed(views):
-        conn.execute(text(f"DROP VIEW IF EXISTS {SCHEMA}.{name} CASCADE"))
     for name, body in views:
         conn.execute(text(f"CREATE VIEW {SCHEMA}.{name} AS\n{body.strip().rstrip(';')}"))
+    role_exists = conn.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": ANALYST_ROLE}
+    ).first()
+    if role_exists:
+        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ANALYST_ROLE}"))
     return [name for name, _ in views]
-
-
-def drop_views(conn: Connection) -> None:
-    conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
