@@ -141,6 +141,11 @@ class _Token:
     pos: int
 
 
+def _is_content(ch: str) -> bool:
+    """Letters, digits and symbols (emoji are symbols) can be searched; punctuation alone not."""
+    return unicodedata.category(ch)[0] in "LNS" and ch not in "#@*"
+
+
 def _tokenise(query: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(query)
@@ -173,8 +178,10 @@ def _tokenise(query: str) -> list[_Token]:
                 end += 1
             word = query[i:end]
             kind = word if word in _OPERATORS else "TERM"
-            if kind == "TERM" and not any(c.isalnum() for c in word):
-                raise QuerySyntaxError(f"term {word!r} has no letters or digits", query=query, position=i)
+            if kind == "TERM" and not any(_is_content(c) for c in word):
+                raise QuerySyntaxError(
+                    f"term {word!r} has no letters, digits or symbols", query=query, position=i
+                )
             tokens.append(_Token(kind, word, i))
             i = end
     tokens.append(_Token("END", "", n))
