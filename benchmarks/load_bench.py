@@ -32,7 +32,7 @@ from grapevine.settings import Settings  # noqa: E402
 from grapevine.watchlist import Watchlist  # noqa: E402
 from warehouse import migrate  # noqa: E402
 from warehouse.engine import make_engine  # noqa: E402
-from warehouse.load import _POST_COLUMNS, _copy_field, post_row  # noqa: E402
+from warehouse.load import _POST_COLUMNS, copy_text, post_row  # noqa: E402
 
 BRANDS = """
 brands:
@@ -103,7 +103,7 @@ def main() -> None:
             post = parse_record(raw.record, pseudo)
             if watchlist.match(post.text, post.author_handle):
                 rows.append(post_row(post, is_c2c=True, keep_handle=False))
-        buf = io.StringIO("".join("\t".join(map(_copy_field, r)) + "\n" for r in rows))
+        buf = io.StringIO(copy_text(rows))
         with engine.begin() as conn:
             conn.execute(
                 text(f"CREATE UNLOGGED TABLE raw_copy AS SELECT {', '.join(_POST_COLUMNS)} FROM posts WITH NO DATA")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,7 +27,14 @@ from grapevine.settings import Settings
 from grapevine.watchlist import Watchlist
 from warehouse import migrate
 from warehouse.engine import make_engine
-from warehouse.load import LoadItem, LoadStats, load_batch, sync_brands
+from warehouse.load import (
+    LoadItem,
+    LoadStats,
+    PreparedBatch,
+    apply_batch,
+    prepare_batch,
+    sync_brands,
+)
 from warehouse.state import load_cursors, save_cursor
 
 log = logging.getLogger(__name__)
@@ -126,24 +134,42 @@ def run_collector(
     until: datetime | None = None,
     progress: Progress | None = None,
 ) -> CollectSummary:
-    """Collect, match and load page by page; each page and its cursor commit together."""
+    """Collect, match and load page by page; each page and its cursor commit together.
+
+    While the database applies page N (in a worker thread; psycopg2 releases the GIL), this
+    thread fetches, parses and matches page N+1. At most one page is in flight and pages commit
+    in order, so a saved cursor never runs ahead of the data it follows.
+    """
     summary = CollectSummary(source=collector.source)
     with engine.begin() as conn:
         brand_ids = sync_brands(conn, watchlist.brands)
     cursors = load_cursors(engine, collector.source)
-    for page in collector.collect(watchlist.brands, since, until, cursors):
-        items, read = prepare(page, watchlist)
-        summary.read += read + len(page.quarantined)
-        summary.matched += len(items)
+    keep = settings.store_author_handles
+
+    def apply(batch: PreparedBatch, page: Page) -> LoadStats:
         with engine.begin() as conn:
-            stats = load_batch(
-                conn, items, brand_ids, page.quarantined, keep_handles=settings.store_author_handles
-            )
+            stats = apply_batch(conn, batch)
             if page.cursor is not None:
                 save_cursor(conn, collector.source, page.scope, page.cursor)
-        summary.stats.add(stats)
+        return stats
+
+    def finish(job: Future[LoadStats], done: int) -> None:
+        summary.stats.add(job.result())
         if progress is not None:
-            progress(page.progress)
+            progress(done)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grapevine-load") as pool:
+        pending: tuple[Future[LoadStats], int] | None = None
+        for page in collector.collect(watchlist.brands, since, until, cursors):
+            items, read = prepare(page, watchlist)
+            summary.read += read + len(page.quarantined)
+            summary.matched += len(items)
+            batch = prepare_batch(items, brand_ids, page.quarantined, keep_handles=keep)
+            if pending is not None:
+                finish(*pending)
+            pending = (pool.submit(apply, batch, page), page.progress)
+        if pending is not None:
+            finish(*pending)
     return summary
 
 

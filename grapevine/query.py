@@ -35,18 +35,33 @@ _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 _UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "HANGUL")
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     decomposed = unicodedata.normalize("NFKD", ch)
     kept = "".join(c for c in decomposed if unicodedata.category(c) not in _DROP_CATEGORIES)
     return kept.casefold()
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each code point once, then serves it from the dict.
+
+    ``str.translate`` looks cached code points up in C, so folding a post costs little more than
+    copying it, whatever its script.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Fold text for matching: NFKD, accents and format characters dropped, case-folded."""
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(ch) for ch in text)
+    return text.translate(_FOLD)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -57,13 +72,10 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """
     if text.isascii():
         return text.lower(), list(range(len(text)))
-    out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = _fold_char(ch)
-        out.append(folded)
-        index.extend([i] * len(folded))
-    return "".join(out), index
+        index.extend([i] * len(_FOLD[ord(ch)]))
+    return text.translate(_FOLD), index
 
 
 def _is_unspaced(ch: str) -> bool:

@@ -153,7 +153,8 @@ class Watchlist:
 
     def match(self, text: str, author_handle: str | None = None) -> list[BrandMention]:
         """Brands that ``text`` mentions, with where (in the original text) each mention is."""
-        folded, offsets = fold_with_offsets(text)
+        folded = fold(text)
+        offsets: list[int] | None = None  # computed only when a mention must be located
         author = normalise_handle(author_handle) if author_handle else None
         mentions: list[BrandMention] = []
         for b in self._brands:
@@ -166,6 +167,8 @@ class Watchlist:
             start = end = None
             alias = None
             if found is not None:
+                if offsets is None:
+                    offsets = fold_with_offsets(text)[1]
                 start = offsets[found.start()]
                 end = offsets[found.end() - 1] + 1
                 alias = text[start:end]

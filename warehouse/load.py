@@ -12,9 +12,10 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
@@ -86,9 +87,20 @@ def _opt(value: str | None) -> str | None:
     return clean_text(value) if value is not None else None
 
 
+def raw_json(raw: dict[str, Any]) -> str:
+    """The payload as compact JSON that jsonb accepts (no NUL, no lone surrogates, no NaN)."""
+    try:
+        encoded = orjson.dumps(raw)
+    except (TypeError, orjson.JSONEncodeError):  # lone surrogates, NaN keys, odd types
+        return json.dumps(clean_json(raw), ensure_ascii=False, separators=(",", ":"), default=str)
+    if b"\\u0000" in encoded:
+        return json.dumps(clean_json(raw), ensure_ascii=False, separators=(",", ":"), default=str)
+    return encoded.decode("utf-8")
+
+
 def post_row(post: Post, *, is_c2c: bool, keep_handle: bool) -> tuple[Any, ...]:
     """The ``posts`` row for ``post``, cleaned for Postgres, with its content hash last."""
-    raw_json = json.dumps(clean_json(post.raw), ensure_ascii=False, separators=(",", ":"))
+    raw = raw_json(post.raw)
     e = post.engagement
     row: tuple[Any, ...] = (
         clean_text(post.source),
@@ -107,7 +119,7 @@ def post_row(post: Post, *, is_c2c: bool, keep_handle: bool) -> tuple[Any, ...]:
         e.reposts,
         e.score,
         is_c2c,
-        raw_json,
+        raw,
     )
     digest = hashlib.blake2b(repr(row[2:]).encode("utf-8", "surrogatepass"), digest_size=16)
     return (*row, digest.hexdigest())
@@ -116,25 +128,23 @@ def post_row(post: Post, *, is_c2c: bool, keep_handle: bool) -> tuple[Any, ...]:
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    return str(value).translate(_ESCAPES)
+def copy_text(rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL)."""
+    esc = _ESCAPES
+    return "".join(
+        "\t".join(
+            "\\N" if v is None else (v.translate(esc) if type(v) is str else str(v)) for v in row
+        )
+        + "\n"
+        for row in rows
+    )
 
 
-def _copy(
-    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """COPY rows in PostgreSQL's text format (tab-separated, ``\\N`` for NULL)."""
-    buf = io.StringIO()
-    for row in rows:
-        buf.write("\t".join(map(_copy_field, row)))
-        buf.write("\n")
-    buf.seek(0)
+def _copy(conn: Connection, table: str, columns: Sequence[str], data: str) -> None:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     with dbapi.cursor() as cur:
-        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
 
 
 def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
@@ -186,6 +196,50 @@ def _dedupe(items: Sequence[LoadItem]) -> tuple[list[LoadItem], int]:
     return list(last.values()), len(items) - len(last)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch turned into COPY-ready text: all the Python work, none of the database work.
+
+    Splitting the two lets the pipeline prepare the next batch while the database applies this
+    one (psycopg2 releases the GIL while the server works).
+    """
+
+    posts: str
+    n_posts: int
+    mentions: str
+    n_mentions: int
+    quarantine: list[tuple[Any, ...]]
+    in_batch_duplicates: int
+
+
+def prepare_batch(
+    items: Sequence[LoadItem],
+    brand_ids: Mapping[str, int],
+    quarantine: Sequence[QuarantineRecord] = (),
+    *,
+    keep_handles: bool = False,
+) -> PreparedBatch:
+    unique, dupes = _dedupe(items)
+    mention_rows = []
+    for item in unique:
+        source, source_id = clean_text(item.post.source), clean_text(item.post.source_id)
+        for m in item.mentions:
+            brand_id = brand_ids.get(m.brand)
+            if brand_id is None:
+                raise KeyError(f"brand {m.brand!r} is not in the warehouse; sync_brands first")
+            mention_rows.append(
+                (source, source_id, brand_id, m.start, m.end, _opt(m.alias), m.brand_owned)
+            )
+    return PreparedBatch(
+        posts=copy_text(post_row(i.post, is_c2c=i.is_c2c, keep_handle=keep_handles) for i in unique),
+        n_posts=len(unique),
+        mentions=copy_text(mention_rows),
+        n_mentions=len(mention_rows),
+        quarantine=[_quarantine_row(r) for r in quarantine],
+        in_batch_duplicates=dupes,
+    )
+
+
 def load_batch(
     engine: Engine | Connection,
     items: Sequence[LoadItem],
@@ -195,36 +249,24 @@ def load_batch(
     keep_handles: bool = False,
 ) -> LoadStats:
     """Load one batch in one transaction (or in the caller's, when given a ``Connection``)."""
+    prepared = prepare_batch(items, brand_ids, quarantine, keep_handles=keep_handles)
     if isinstance(engine, Connection):
-        return _load(engine, items, brand_ids, quarantine, keep_handles)
+        return apply_batch(engine, prepared)
     with engine.begin() as conn:
-        return _load(conn, items, brand_ids, quarantine, keep_handles)
+        return apply_batch(conn, prepared)
 
 
-def _load(
-    conn: Connection,
-    items: Sequence[LoadItem],
-    brand_ids: Mapping[str, int],
-    quarantine: Sequence[QuarantineRecord],
-    keep_handles: bool,
-) -> LoadStats:
-    stats = LoadStats()
-    unique, in_batch_dupes = _dedupe(items)
-    stats.unchanged += in_batch_dupes
-    if unique:
-        _load_posts(conn, unique, brand_ids, keep_handles, stats)
-    if quarantine:
-        _load_quarantine(conn, quarantine, stats)
+def apply_batch(conn: Connection, batch: PreparedBatch) -> LoadStats:
+    """Write a prepared batch inside the caller's transaction."""
+    stats = LoadStats(unchanged=batch.in_batch_duplicates)
+    if batch.n_posts:
+        _load_posts(conn, batch, stats)
+    if batch.quarantine:
+        _load_quarantine(conn, batch.quarantine, stats)
     return stats
 
 
-def _load_posts(
-    conn: Connection,
-    items: Sequence[LoadItem],
-    brand_ids: Mapping[str, int],
-    keep_handles: bool,
-    stats: LoadStats,
-) -> None:
+def _load_posts(conn: Connection, batch: PreparedBatch, stats: LoadStats) -> None:
     # CREATE TABLE AS copies the column types but not the NOT NULL/identity constraints.
     conn.execute(
         text(
@@ -235,30 +277,8 @@ def _load_posts(
             " ON COMMIT DROP"
         )
     )
-    _copy(
-        conn,
-        "_stage_posts",
-        _POST_COLUMNS,
-        (post_row(i.post, is_c2c=i.is_c2c, keep_handle=keep_handles) for i in items),
-    )
-    mention_rows = []
-    for item in items:
-        for m in item.mentions:
-            brand_id = brand_ids.get(m.brand)
-            if brand_id is None:
-                raise KeyError(f"brand {m.brand!r} is not in the warehouse; sync_brands first")
-            mention_rows.append(
-                (
-                    clean_text(item.post.source),
-                    clean_text(item.post.source_id),
-                    brand_id,
-                    m.start,
-                    m.end,
-                    _opt(m.alias),
-                    m.brand_owned,
-                )
-            )
-    _copy(conn, "_stage_mentions", _MENTION_COLUMNS, mention_rows)
+    _copy(conn, "_stage_posts", _POST_COLUMNS, batch.posts)
+    _copy(conn, "_stage_mentions", _MENTION_COLUMNS, batch.mentions)
 
     cols = ", ".join(_POST_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _POST_COLUMNS[2:])
@@ -277,7 +297,7 @@ def _load_posts(
     inserted = sum(flags)
     stats.inserted += inserted
     stats.updated += len(flags) - inserted
-    stats.unchanged += len(items) - len(flags)
+    stats.unchanged += batch.n_posts - len(flags)
 
     # Mentions: drop the ones the new text no longer has, then upsert the current set.
     conn.execute(
@@ -312,7 +332,7 @@ def _load_posts(
             """
         )
     )
-    stats.mentions += len(mention_rows)
+    stats.mentions += batch.n_mentions
 
 
 def quarantine_fingerprint(rec: QuarantineRecord) -> str:
@@ -323,19 +343,19 @@ def quarantine_fingerprint(rec: QuarantineRecord) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _load_quarantine(conn: Connection, records: Sequence[QuarantineRecord], stats: LoadStats) -> None:
-    rows = [
-        (
-            clean_text(r.source),
-            _opt(r.source_ref),
-            r.line_no,
-            _opt(r.source_id),
-            clean_text(r.error),
-            clean_text(r.payload),
-            quarantine_fingerprint(r),
-        )
-        for r in records
-    ]
+def _quarantine_row(r: QuarantineRecord) -> tuple[Any, ...]:
+    return (
+        clean_text(r.source),
+        _opt(r.source_ref),
+        r.line_no,
+        _opt(r.source_id),
+        clean_text(r.error),
+        clean_text(r.payload),
+        quarantine_fingerprint(r),
+    )
+
+
+def _load_quarantine(conn: Connection, rows: list[tuple[Any, ...]], stats: LoadStats) -> None:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     with dbapi.cursor() as cur:
@@ -348,20 +368,3 @@ def _load_quarantine(conn: Connection, records: Sequence[QuarantineRecord], stat
         )
     stats.quarantined += len(written)
     stats.quarantine_duplicates += len(rows) - len(written)
-
-
-@dataclass(slots=True)
-class Batcher:
-    """Collects items and quarantine records until a batch is full."""
-
-    size: int
-    items: list[LoadItem] = field(default_factory=list)
-    quarantine: list[QuarantineRecord] = field(default_factory=list)
-
-    def full(self) -> bool:
-        return len(self.items) + len(self.quarantine) >= self.size
-
-    def drain(self) -> tuple[list[LoadItem], list[QuarantineRecord]]:
-        items, quarantine = self.items, self.quarantine
-        self.items, self.quarantine = [], []
-        return items, quarantine
