@@ -198,6 +198,67 @@ def _print_collect_summary(summaries) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+def classify(since: Since = None, until: Until = None) -> None:
+    """Classify posts in the window that have no labels yet from the current models.
+
+    Sentiment per post, and advocacy/badvocacy/none toward each brand a post mentions. A rerun
+    does nothing; a new model version (GRAPEVINE_SENTIMENT_MODEL / GRAPEVINE_ADVOCACY_MODEL)
+    adds its own rows and becomes the one the metrics use.
+    """
+    from grapevine import pipeline
+
+    settings = _settings()
+    try:
+        with pipeline.warehouse(settings) as engine:
+            summary = _classify(engine, settings, parse_when(since), parse_when(until))
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    _print_classify_summary(summary)
+
+
+def _classify(engine, settings, since, until):  # type: ignore[no-untyped-def]
+    from rich.progress import MofNCompleteColumn
+
+    from grapevine import classify as stage
+
+    with err_console.status("loading models"):
+        models = stage.load_models(settings)
+    total = sum(n for _, _, n in stage.count_pending(engine, models, since, until))
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    ) as bar:
+        task = bar.add_task("classifying posts", total=total)
+        return stage.classify(
+            engine,
+            settings,
+            since=since,
+            until=until,
+            models=models,
+            progress=lambda n: bar.advance(task, n),
+        )
+
+
+def _print_classify_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="Classification summary")
+    for col in ("posts", "sentiment rows", "advocacy rows", "unsupported language", "posts/s"):
+        table.add_column(col, justify="right")
+    rate = summary.posts / summary.seconds if summary.seconds else 0.0
+    table.add_row(
+        f"{summary.posts:,}",
+        f"{summary.sentiment_rows:,}",
+        f"{summary.advocacy_rows:,}",
+        f"{summary.unsupported:,}",
+        f"{rate:,.0f}",
+    )
+    console.print(table)
+    console.print(f"[dim]models: {summary.sentiment_model}, {summary.advocacy_model}[/]")
+
+
+@app.command()
 def mentions(since: Since = None, until: Until = None) -> None:
     """Print per-brand customer-to-customer mentions by day and source."""
     from grapevine import pipeline
@@ -294,6 +355,16 @@ def demo(
     except GrapevineError as exc:
         raise _fail(exc) from exc
 
+
+def _mount_nlp() -> None:
+    """``grapevine eval …`` and ``grapevine train …`` live in the nlp package."""
+    from nlp.cli import eval_app, train_app
+
+    app.add_typer(eval_app, name="eval", help="Evaluate a model and the baselines on a labelled file.")
+    app.add_typer(train_app, name="train", help="Train the shipped models (reproducibly).")
+
+
+_mount_nlp()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,167 @@
+"""The ``classify`` stage: sentiment per post and advocacy per (post, brand), into the warehouse.
+
+Composes ``nlp`` (the models) and ``warehouse`` (what is pending, where labels go); neither
+knows the other. Work is derived from the warehouse, so the stage is idempotent and resumable,
+and a new model version simply finds everything pending again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from grapevine.settings import Settings
+from warehouse.classifications import (
+    ADVOCACY,
+    SENTIMENT,
+    Label,
+    WorkItem,
+    pending_ranges,
+    pending_work,
+    register_model,
+    write_labels,
+)
+
+if TYPE_CHECKING:
+    from nlp.types import Classifier
+
+log = logging.getLogger(__name__)
+
+CHUNK = 512
+"""Posts fetched and written per transaction: big enough for efficient batches, small enough
+that an interrupted run loses little."""
+
+
+@dataclass(slots=True)
+class ClassifySummary:
+    posts: int = 0
+    sentiment_rows: int = 0
+    advocacy_rows: int = 0
+    unsupported: int = 0
+    seconds: float = 0.0
+    sentiment_model: str = ""
+    advocacy_model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    sentiment: Classifier
+    advocacy: Classifier
+
+
+def load_models(settings: Settings) -> Models:
+    import nlp
+
+    return Models(nlp.load_sentiment(settings), nlp.load_advocacy(settings))
+
+
+def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
+    from nlp.types import AdvocacyInput
+
+    inputs: list[tuple[int, object]] = []
+    for target in item.mentions:
+        if target.brand_id not in item.needs_advocacy:
+            continue
+        others = tuple(
+            (m.start, m.end)
+            for m in item.mentions
+            if m.brand_id != target.brand_id and m.start is not None and m.end is not None
+        )
+        inputs.append(
+            (
+                target.brand_id,
+                AdvocacyInput(item.text, target.brand, target.start, target.end, others),
+            )
+        )
+    return inputs
+
+
+def classify_items(items: list[WorkItem], models: Models) -> list[Label]:
+    """Run both models over a chunk of pending work (pure: no database)."""
+    s_model, a_model = models.sentiment, models.advocacy
+    labels: list[Label] = []
+    needs_s = [i for i in items if i.needs_sentiment]
+    if needs_s:
+        for item, pred in zip(needs_s, s_model.classify([i.text for i in needs_s]), strict=True):
+            labels.append(
+                Label(item.post_id, None, SENTIMENT, pred.label, dict(pred.probs), pred.lang,
+                      s_model.name, s_model.version)
+            )
+    pairs = [(item, brand_id, inp) for item in items for brand_id, inp in _advocacy_inputs(item)]
+    if pairs:
+        preds = a_model.classify([inp for _, _, inp in pairs])
+        for (item, brand_id, _), pred in zip(pairs, preds, strict=True):
+            labels.append(
+                Label(item.post_id, brand_id, ADVOCACY, pred.label, dict(pred.probs), pred.lang,
+                      a_model.name, a_model.version)
+            )
+    return labels
+
+
+def count_pending(
+    engine: Engine, models: Models, since: datetime | None, until: datetime | None
+) -> list[tuple[int, int, int]]:
+    return pending_ranges(
+        engine,
+        since=since,
+        until=until,
+        sentiment_version=models.sentiment.version,
+        advocacy_version=models.advocacy.version,
+        batch_size=5000,
+    )
+
+
+def classify(
+    engine: Engine,
+    settings: Settings,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    first_post_id: int | None = None,
+    last_post_id: int | None = None,
+    models: Models | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ClassifySummary:
+    """Classify what is pending in the window (and id range), chunk by chunk."""
+    started = time.perf_counter()
+    models = models or load_models(settings)
+    summary = ClassifySummary(
+        sentiment_model=f"{models.sentiment.name}@{models.sentiment.version}",
+        advocacy_model=f"{models.advocacy.name}@{models.advocacy.version}",
+    )
+    with engine.begin() as conn:
+        for task, model in ((SENTIMENT, models.sentiment), (ADVOCACY, models.advocacy)):
+            register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})
+    after = (first_post_id - 1) if first_post_id else 0
+    while True:
+        items = pending_work(
+            engine,
+            since=since,
+            until=until,
+            sentiment_version=models.sentiment.version,
+            advocacy_version=models.advocacy.version,
+            after_id=after,
+            last_id=last_post_id,
+            limit=CHUNK,
+        )
+        if not items:
+            break
+        labels = classify_items(items, models)
+        with engine.begin() as conn:
+            write_labels(conn, labels)
+        summary.posts += len(items)
+        summary.sentiment_rows += sum(1 for lab in labels if lab.task == SENTIMENT)
+        summary.advocacy_rows += sum(1 for lab in labels if lab.task == ADVOCACY)
+        summary.unsupported += sum(1 for lab in labels if lab.label == "unsupported")
+        after = items[-1].post_id
+        if progress is not None:
+            progress(len(items))
+    summary.seconds = time.perf_counter() - started
+    log.info("classified %d posts in %.1fs", summary.posts, summary.seconds)
+    return summary

@@ -1,0 +1,241 @@
+"""Reading work for the classifiers and writing their labels (warehouse side of ``classify``).
+
+What needs classifying is derived from the warehouse itself: a post without a sentiment row
+for the current sentiment model version, a (post, brand) mention without an advocacy row for
+the current advocacy model version. So a rerun does nothing, a crash resumes where it stopped,
+and a new model version classifies everything again beside the old rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from grapevine.text import clean_text
+from warehouse.load import _copy, copy_text
+
+SENTIMENT = "sentiment"
+ADVOCACY = "advocacy"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    brand_id: int
+    brand: str
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A post with what is still missing for it: its sentiment and/or some brands' advocacy."""
+
+    post_id: int
+    text: str
+    lang: str | None
+    needs_sentiment: bool
+    mentions: tuple[Mention, ...]  # every brand mentioned (other brands are masked as context)
+    needs_advocacy: tuple[int, ...]  # brand ids still without an advocacy row
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    post_id: int
+    brand_id: int | None
+    task: str
+    label: str
+    probs: dict[str, float]
+    lang: str | None
+    model_name: str
+    model_version: str
+
+
+_PENDING = """
+WITH window_posts AS (
+    SELECT p.id, p.text, p.lang
+    FROM posts p
+    WHERE (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
+      AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
+      AND p.id > :after_id
+      AND (CAST(:last_id AS bigint) IS NULL OR p.id <= CAST(:last_id AS bigint))
+),
+missing AS (
+    SELECT w.id,
+           NOT EXISTS (
+               SELECT 1 FROM classifications c
+               WHERE c.post_id = w.id AND c.brand_id IS NULL
+                 AND c.task = 'sentiment' AND c.model_version = :sentiment_version
+           ) AS needs_sentiment,
+           ARRAY(
+               SELECT pb.brand_id FROM post_brands pb
+               WHERE pb.post_id = w.id
+                 AND NOT EXISTS (
+                     SELECT 1 FROM classifications c
+                     WHERE c.post_id = w.id AND c.brand_id = pb.brand_id
+                       AND c.task = 'advocacy' AND c.model_version = :advocacy_version)
+               ORDER BY pb.brand_id
+           ) AS needs_advocacy
+    FROM window_posts w
+)
+SELECT w.id, w.text, w.lang, m.needs_sentiment, m.needs_advocacy,
+       COALESCE((
+           SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end)
+                           ORDER BY b.id)
+           FROM post_brands pb JOIN brands b ON b.id = pb.brand_id
+           WHERE pb.post_id = w.id), '[]') AS mentions
+FROM window_posts w JOIN missing m ON m.id = w.id
+WHERE m.needs_sentiment OR cardinality(m.needs_advocacy) > 0
+ORDER BY w.id
+LIMIT :limit
+"""
+
+
+def pending_work(
+    engine: Engine,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    sentiment_version: str,
+    advocacy_version: str,
+    after_id: int = 0,
+    last_id: int | None = None,
+    limit: int = 1000,
+) -> list[WorkItem]:
+    """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label."""
+    params: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "after_id": after_id,
+        "last_id": last_id,
+        "limit": limit,
+        "sentiment_version": sentiment_version,
+        "advocacy_version": advocacy_version,
+    }
+    with engine.connect() as conn:
+        rows = conn.execute(text(_PENDING), params).all()
+    items = []
+    for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows:
+        raw_mentions = json.loads(mentions) if isinstance(mentions, str) else mentions
+        items.append(
+            WorkItem(
+                post_id=post_id,
+                text=body,
+                lang=lang,
+                needs_sentiment=bool(needs_sentiment),
+                mentions=tuple(Mention(*m) for m in raw_mentions),
+                needs_advocacy=tuple(needs_advocacy),
+            )
+        )
+    return items
+
+
+def pending_ranges(
+    engine: Engine,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    sentiment_version: str,
+    advocacy_version: str,
+    batch_size: int,
+) -> list[tuple[int, int, int]]:
+    """``(first_post_id, last_post_id, n_posts)`` chunks of pending posts, for fan-out."""
+    ranges: list[tuple[int, int, int]] = []
+    after = 0
+    while True:
+        items = pending_work(
+            engine,
+            since=since,
+            until=until,
+            sentiment_version=sentiment_version,
+            advocacy_version=advocacy_version,
+            after_id=after,
+            limit=batch_size,
+        )
+        if not items:
+            return ranges
+        ranges.append((items[0].post_id, items[-1].post_id, len(items)))
+        after = items[-1].post_id
+
+
+def register_model(
+    conn: Connection, task: str, model_name: str, model_version: str, details: dict[str, Any]
+) -> None:
+    """Record the model and make it the task's current one (the views read only that one)."""
+    conn.execute(
+        text(
+            """
+            UPDATE model_versions SET is_current = false
+            WHERE task = :task AND is_current AND model_version <> :version
+            """
+        ),
+        {"task": task, "version": model_version},
+    )
+    conn.execute(
+        text(
+            """
+            INSERT INTO model_versions (task, model_version, model_name, is_current, details)
+            VALUES (:task, :version, :name, true, CAST(:details AS jsonb))
+            ON CONFLICT (task, model_version) DO UPDATE SET is_current = true
+            WHERE NOT model_versions.is_current
+            """
+        ),
+        {"task": task, "version": model_version, "name": model_name, "details": json.dumps(details)},
+    )
+
+
+_LABEL_COLUMNS = (
+    "post_id",
+    "brand_id",
+    "task",
+    "label",
+    "confidence",
+    "probs",
+    "lang",
+    "model_name",
+    "model_version",
+)
+
+
+def write_labels(conn: Connection, labels: Sequence[Label]) -> int:
+    """COPY labels into staging and insert the new ones; returns how many rows were added."""
+    if not labels:
+        return 0
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE _stage_labels ON COMMIT DROP AS"
+            f" SELECT {', '.join(_LABEL_COLUMNS)} FROM classifications WITH NO DATA"
+        )
+    )
+    rows = (
+        (
+            lab.post_id,
+            lab.brand_id,
+            lab.task,
+            lab.label,
+            max(lab.probs.values()) if lab.probs else None,
+            json.dumps(lab.probs, sort_keys=True),
+            clean_text(lab.lang) if lab.lang else None,
+            lab.model_name,
+            lab.model_version,
+        )
+        for lab in labels
+    )
+    _copy(conn, "_stage_labels", _LABEL_COLUMNS, copy_text(rows))
+    cols = ", ".join(_LABEL_COLUMNS)
+    result = conn.execute(
+        text(
+            f"""
+            INSERT INTO classifications ({cols})
+            SELECT {cols} FROM _stage_labels
+            ON CONFLICT ON CONSTRAINT uq_classifications_post_id_brand_id_task_model_version
+            DO NOTHING
+            """
+        )
+    )
+    conn.execute(text("DROP TABLE _stage_labels"))
+    return int(result.rowcount or 0)
