@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     )
     brands_file: Path = Field(default=Path("brands.yaml"), description="The watchlist file.")
     load_batch_size: int = Field(default=5000, ge=1, description="Posts per load transaction.")
+    import_glob: str | None = Field(
+        default=None,
+        description="Files the 'file' source imports on scheduled runs (e.g. /data/*.jsonl).",
+    )
 
     # --- privacy ---------------------------------------------------------------------------
     author_hash_key: SecretStr | None = Field(
@@ -60,7 +64,10 @@ class Settings(BaseSettings):
     # --- models ----------------------------------------------------------------------------
     sentiment_model: str = Field(default="default", description="'default' or a HF id/path.")
     advocacy_model: str = Field(default="default", description="'default' or a HF id/path.")
-    classify_batch_size: int = Field(default=64, ge=1)
+    classify_batch_size: int = Field(default=64, ge=1, description="Texts per inference batch.")
+    classify_task_posts: int = Field(
+        default=2000, ge=1, description="Posts per classification task when work fans out."
+    )
 
     # --- sources ---------------------------------------------------------------------------
     reddit_client_id: SecretStr | None = None
@@ -84,6 +91,22 @@ class Settings(BaseSettings):
 
     request_budget: int = Field(default=1000, ge=1, description="HTTP requests per source per run.")
     request_timeout_s: float = Field(default=30.0, gt=0)
+    request_max_attempts: int = Field(
+        default=5, ge=1, description="Tries per request on 429/5xx/timeouts before a stream fails."
+    )
+    request_backoff_s: float = Field(
+        default=1.0, gt=0, description="First back-off delay; doubles per retry, with jitter."
+    )
+    request_max_wait_s: float = Field(
+        default=900.0, gt=0, description="Longest rate-limit reset wait honoured (X: 15 min)."
+    )
+    reddit_replies: bool = Field(
+        default=True, description="Also fetch the replies under each matching Reddit submission."
+    )
+    mastodon_search: bool | None = Field(
+        default=None,
+        description="Also use Mastodon full-text search (default: on when a token is set).",
+    )
 
     # --- alerts ----------------------------------------------------------------------------
     alert_urls: Annotated[list[str], NoDecode] = Field(
