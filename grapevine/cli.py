@@ -316,6 +316,36 @@ def print_mentions(rows) -> None:  # type: ignore[no-untyped-def]
     console.print(daily)
 
 
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def print_stance(rows) -> None:  # type: ignore[no-untyped-def]
+    """Per-brand sentiment mix and advocacy/badvocacy counts with net advocacy."""
+    table = Table(
+        title="What customers say to each other, per brand (current models)",
+        caption="sentiment mix of the posts; advocacy/badvocacy toward the brand; "
+        "NAS = net advocacy score, 100 x (adv - badv) / mentions in supported languages",
+    )
+    for col in ("brand", "mentions", "pos", "neu", "neg", "adv", "badv", "other lang", "NAS"):
+        table.add_column(col, justify="left" if col == "brand" else "right", no_wrap=True)
+    for r in rows:
+        judged = r.classified - r.unsupported
+        nas = r.net_advocacy
+        table.add_row(
+            r.brand,
+            f"{r.mentions:,}",
+            _pct(r.positive, judged),
+            _pct(r.neutral, judged),
+            _pct(r.negative, judged),
+            f"{r.advocacy:,}",
+            f"{r.badvocacy:,}",
+            f"{r.unsupported:,}",
+            "-" if nas is None else f"[{'green' if nas >= 0 else 'red'}]{nas:+.1f}[/]",
+        )
+    console.print(table)
+
+
 @app.command()
 def demo(
     database_url: Annotated[
@@ -348,6 +378,8 @@ def demo(
                 summary = _collect_file(posts, watchlist, engine, settings, None, None)
                 _print_collect_summary([summary])
                 print_mentions(pipeline.mentions_by_day(engine))
+                _print_classify_summary(_classify(engine, settings, None, None))
+                print_stance(pipeline.stance_by_brand(engine))
                 counts = pipeline.table_counts(engine)
         console.print(
             "warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
