@@ -44,6 +44,11 @@ err_console = Console(stderr=True)
 
 class SourceName(StrEnum):
     file = "file"
+    reddit = "reddit"
+    x = "x"
+    bluesky = "bluesky"
+    mastodon = "mastodon"
+    hackernews = "hackernews"
 
 
 def parse_when(value: str | None) -> datetime | None:
@@ -135,8 +140,11 @@ def collect(
 ) -> None:
     """Collect posts that mention watched brands and load them into the warehouse.
 
-    For files: JSONL or CSV with id, text, created_at (see README). Bad lines go to the
-    quarantine table with their line number; the rest loads. Re-importing is idempotent.
+    Files: JSONL or CSV with id, text, created_at (see README); --since/--until optionally keep
+    only posts in that window. Social sources search each brand's query in the window
+    [--since, --until), by default the last 24 hours; credentials come from GRAPEVINE_*
+    settings (see docs/sources.md). Bad records go to the quarantine table with the reason;
+    the rest loads. Re-collecting a window is idempotent.
     """
     from grapevine import pipeline
 
@@ -151,9 +159,55 @@ def collect(
                 summary = _collect_file(
                     path, watchlist, engine, settings, window_since, window_until
                 )
-            _print_collect_summary([summary])
+        else:
+            window_since, window_until = default_window(window_since, window_until)
+            with pipeline.warehouse(settings) as engine:
+                summary = _collect_api(
+                    source.value, watchlist, engine, settings, window_since, window_until
+                )
+        _print_collect_summary([summary])
     except GrapevineError as exc:
         raise _fail(exc) from exc
+
+
+def default_window(
+    since: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime]:
+    """The CLI's default for API sources: the 24 hours before --until (default: now)."""
+    from datetime import timedelta
+
+    end = until or datetime.now(UTC).replace(microsecond=0)
+    start = since or end - timedelta(days=1)
+    if start >= end:
+        raise typer.BadParameter(f"--since {start} is not before --until {end}")
+    return start, end
+
+
+def _collect_api(source, watchlist, engine, settings, since, until):  # type: ignore[no-untyped-def]
+    from rich.progress import SpinnerColumn
+
+    from collectors.registry import build_collector
+    from grapevine import pipeline
+    from grapevine.privacy import pseudonymiser_from_settings
+
+    collector = build_collector(source, settings, pseudonymiser_from_settings(settings))
+    err_console.print(f"[dim]{source}: collecting {since.isoformat()} to {until.isoformat()}[/]")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} items"),
+        console=err_console,
+    ) as bar:
+        task = bar.add_task(f"collecting from {source}", total=None)
+        return pipeline.run_collector(
+            collector,
+            watchlist,
+            engine,
+            settings,
+            since=since,
+            until=until,
+            progress=lambda n: bar.advance(task, n),
+        )
 
 
 def _collect_file(path, watchlist, engine, settings, since, until):  # type: ignore[no-untyped-def]
@@ -256,6 +310,61 @@ def _print_classify_summary(summary) -> None:  # type: ignore[no-untyped-def]
     )
     console.print(table)
     console.print(f"[dim]models: {summary.sentiment_model}, {summary.advocacy_model}[/]")
+
+
+@app.command()
+def run(
+    source: Annotated[
+        list[SourceName] | None,
+        typer.Option("--source", "-s", help="Sources to collect (default: every configured one)."),
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """Run every stage for a window: collect from each source, then classify.
+
+    A source whose credentials are missing is skipped with a message naming the setting; a
+    source that fails does not stop the others. The window defaults to the last 24 hours.
+    """
+    from grapevine import pipeline, tasks
+
+    settings = _settings()
+    start, end = default_window(parse_when(since), parse_when(until))
+    try:
+        with pipeline.warehouse(settings):
+            pass  # fail early, with the init-db hint, before any source is contacted
+        names = [s.value for s in source] if source else tasks.enabled_sources(settings)
+        if not names:
+            err_console.print(
+                "[yellow]no source is configured[/]: set credentials (docs/sources.md) "
+                "or GRAPEVINE_IMPORT_GLOB, or pass --source"
+            )
+        results = tasks.collect_all(start, end, settings, sources=names)
+        _print_run_sources(results)
+        with pipeline.warehouse(settings) as engine:
+            _print_classify_summary(_classify(engine, settings, start, end))
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    if any("error" in r for r in results):
+        raise typer.Exit(code=1)
+
+
+def _print_run_sources(results: list[dict[str, object]]) -> None:
+    table = Table(title="Collection by source")
+    for col in ("source", "read", "matched", "loaded", "duplicates", "quarantined", "status"):
+        table.add_column(col, justify="left" if col in {"source", "status"} else "right")
+    for r in results:
+        status = (
+            f"[yellow]skipped: {r['skipped']}[/]" if "skipped" in r
+            else f"[red]failed: {r['error']}[/]" if "error" in r
+            else "[green]ok[/]"
+        )
+        table.add_row(
+            str(r["source"]),
+            *(f"{r[k]:,}" if k in r else "-" for k in ("read", "matched", "loaded", "duplicates", "quarantined")),
+            status,
+        )
+    console.print(table)
 
 
 @app.command()
