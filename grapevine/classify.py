@@ -105,15 +105,21 @@ def classify_items(items: list[WorkItem], models: Models) -> list[Label]:
 
 
 def count_pending(
-    engine: Engine, models: Models, since: datetime | None, until: datetime | None
+    engine: Engine,
+    models: Models,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    batch_size: int = 5000,
 ) -> list[tuple[int, int, int]]:
+    """``(first_post_id, last_post_id, n_posts)`` chunks of posts still missing a label."""
     return pending_ranges(
         engine,
         since=since,
         until=until,
         sentiment_version=models.sentiment.version,
         advocacy_version=models.advocacy.version,
-        batch_size=5000,
+        batch_size=batch_size,
     )
 
 

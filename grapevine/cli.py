@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,6 +29,13 @@ from rich.table import Table
 from grapevine import __version__
 from grapevine.errors import GrapevineError
 from grapevine.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from grapevine.classify import ClassifySummary
+    from grapevine.pipeline import CollectSummary, MentionRow, StanceRow
+    from grapevine.watchlist import Watchlist
 
 app = typer.Typer(
     name="grapevine",
@@ -105,10 +112,11 @@ def main(
 def init_db_cmd() -> None:
     """Create or upgrade the warehouse schema (Alembic migrations, analyst views)."""
     from grapevine import pipeline
+    from warehouse import migrate
 
     try:
         with pipeline.warehouse(_settings(), migrate_first=True) as engine:
-            revision = pipeline.migrate.current_revision(engine)
+            revision = migrate.current_revision(engine)
     except GrapevineError as exc:
         raise _fail(exc) from exc
     console.print(f"[green]warehouse is at revision {revision}[/]")
@@ -183,7 +191,14 @@ def default_window(
     return start, end
 
 
-def _collect_api(source, watchlist, engine, settings, since, until):  # type: ignore[no-untyped-def]
+def _collect_api(
+    source: str,
+    watchlist: Watchlist,
+    engine: Engine,
+    settings: Settings,
+    since: datetime,
+    until: datetime,
+) -> CollectSummary:
     from rich.progress import SpinnerColumn
 
     from collectors.registry import build_collector
@@ -210,7 +225,14 @@ def _collect_api(source, watchlist, engine, settings, since, until):  # type: ig
         )
 
 
-def _collect_file(path, watchlist, engine, settings, since, until):  # type: ignore[no-untyped-def]
+def _collect_file(
+    path: Path,
+    watchlist: Watchlist,
+    engine: Engine,
+    settings: Settings,
+    since: datetime | None,
+    until: datetime | None,
+) -> CollectSummary:
     from grapevine import pipeline
 
     total = pipeline.file_size(path) if path.exists() else 0
@@ -227,7 +249,7 @@ def _collect_file(path, watchlist, engine, settings, since, until):  # type: ign
         )
 
 
-def _print_collect_summary(summaries) -> None:  # type: ignore[no-untyped-def]
+def _print_collect_summary(summaries: list[CollectSummary]) -> None:
     table = Table(title="Collection summary")
     for col in ("source", "read", "matched", "loaded", "duplicates", "quarantined"):
         table.add_column(col, justify="left" if col == "source" else "right")
@@ -270,7 +292,9 @@ def classify(since: Since = None, until: Until = None) -> None:
     _print_classify_summary(summary)
 
 
-def _classify(engine, settings, since, until):  # type: ignore[no-untyped-def]
+def _classify(
+    engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
+) -> ClassifySummary:
     from rich.progress import MofNCompleteColumn
 
     from grapevine import classify as stage
@@ -296,7 +320,7 @@ def _classify(engine, settings, since, until):  # type: ignore[no-untyped-def]
         )
 
 
-def _print_classify_summary(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_classify_summary(summary: ClassifySummary) -> None:
     table = Table(title="Classification summary")
     for col in ("posts", "sentiment rows", "advocacy rows", "unsupported language", "posts/s"):
         table.add_column(col, justify="right")
@@ -390,7 +414,7 @@ def _sparkline(values: list[int]) -> str:
     return "".join(_SPARK[min(len(_SPARK) - 1, v * (len(_SPARK) - 1) // top)] for v in values)
 
 
-def print_mentions(rows) -> None:  # type: ignore[no-untyped-def]
+def print_mentions(rows: list[MentionRow]) -> None:
     """Two tables: brand x source totals with a daily sparkline, then brand x day counts."""
     if not rows:
         console.print("[yellow]no mentions in the warehouse for this window[/]")
@@ -429,7 +453,7 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
-def print_stance(rows) -> None:  # type: ignore[no-untyped-def]
+def print_stance(rows: list[StanceRow]) -> None:
     """Per-brand sentiment mix and advocacy/badvocacy counts with net advocacy."""
     table = Table(
         title="What customers say to each other, per brand (current models)",

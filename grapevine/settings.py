@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_state_path
 from pydantic import Field, SecretStr, field_validator
@@ -112,6 +113,24 @@ class Settings(BaseSettings):
     alert_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="apprise URLs (Slack, mailto, json://...)."
     )
+    alert_min_count: int = Field(
+        default=10, ge=1, description="Fewest badvocacy posts in a window that can alert."
+    )
+    alert_alpha: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="Significance of the count test, corrected over the brands tested together "
+        "(see benchmarks/alerts_bench.py for false alarms and recall at each level).",
+    )
+    alert_share_alpha: float = Field(
+        default=0.01, gt=0, lt=1, description="Significance of the badvocacy-share guard test."
+    )
+    alert_correction: Literal["holm", "bh", "bonferroni"] = Field(
+        default="holm", description="Multiple-testing correction over brands."
+    )
+    alert_baseline_days: int = Field(default=28, ge=7, description="Trailing baseline length.")
+    alert_top_posts: int = Field(default=5, ge=0, description="Top posts by reach per alert.")
 
     @field_validator("reddit_subreddits", "mastodon_instances", "alert_urls", mode="before")
     @classmethod

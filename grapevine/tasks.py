@@ -40,16 +40,17 @@ def _settings(settings: Settings | None) -> Settings:
 
 def init_db(settings: Settings | None = None) -> dict[str, Any]:
     from grapevine import pipeline
+    from warehouse import migrate
 
     with pipeline.warehouse(_settings(settings), migrate_first=True) as engine:
-        return {"revision": pipeline.migrate.current_revision(engine)}
+        return {"revision": migrate.current_revision(engine)}
 
 
 def import_files(settings: Settings) -> list[Path]:
     """Files the ``file`` source imports on scheduled runs (``GRAPEVINE_IMPORT_GLOB``)."""
     if not settings.import_glob:
         return []
-    return sorted(Path(p) for p in glob.glob(settings.import_glob, recursive=True))
+    return sorted(Path(p) for p in glob.glob(settings.import_glob, recursive=True))  # noqa: PTH207
 
 
 def enabled_sources(settings: Settings | None = None) -> list[str]:
@@ -132,13 +133,8 @@ def classify_batches(
     start, end = to_utc(since), to_utc(until)
     models = classify.load_models(settings)
     with pipeline.warehouse(settings) as engine:
-        ranges = classify.pending_ranges(
-            engine,
-            since=start,
-            until=end,
-            sentiment_version=models.sentiment.version,
-            advocacy_version=models.advocacy.version,
-            batch_size=batch_size or settings.classify_task_posts,
+        ranges = classify.count_pending(
+            engine, models, start, end, batch_size=batch_size or settings.classify_task_posts
         )
     return [
         {

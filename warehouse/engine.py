@@ -20,7 +20,7 @@ from grapevine.errors import ConfigError, EmbeddedPostgresError
 from grapevine.settings import Settings
 
 if TYPE_CHECKING:
-    from pgserver import PostgresServer
+    from pgserver.postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def start_embedded(settings: Settings) -> URL:
         server = _embedded.get(pgdata)
         if server is None:
             try:
-                import pgserver
+                from pgserver.postgres_server import get_server
             except ImportError as exc:  # pragma: no cover - it is a core dependency
                 raise EmbeddedPostgresError(
                     "the embedded PostgreSQL needs the 'pgserver' package",
@@ -94,7 +94,7 @@ def start_embedded(settings: Settings) -> URL:
             pgdata.mkdir(parents=True, exist_ok=True)
             log.info("starting embedded PostgreSQL in %s", pgdata)
             try:
-                server = pgserver.get_server(pgdata, cleanup_mode="stop")
+                server = get_server(pgdata, cleanup_mode="stop")
             except Exception as exc:
                 raise EmbeddedPostgresError(
                     f"could not start the embedded PostgreSQL in {pgdata}: {exc}",

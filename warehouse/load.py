@@ -13,9 +13,10 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from psycopg2.extensions import connection as PgConnection
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
@@ -48,7 +49,7 @@ class LoadStats:
         return self.inserted + self.updated
 
     def add(self, other: LoadStats) -> None:
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -140,10 +141,13 @@ def copy_text(rows: Iterable[tuple[Any, ...]]) -> str:
     )
 
 
+def _raw(conn: Connection) -> PgConnection:
+    """The psycopg2 connection under a SQLAlchemy one (COPY and execute_values need it)."""
+    return cast(PgConnection, conn.connection.dbapi_connection)
+
+
 def _copy(conn: Connection, table: str, columns: Sequence[str], data: str) -> None:
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cur:
+    with _raw(conn).cursor() as cur:
         cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
 
 
@@ -356,9 +360,7 @@ def _quarantine_row(r: QuarantineRecord) -> tuple[Any, ...]:
 
 
 def _load_quarantine(conn: Connection, rows: list[tuple[Any, ...]], stats: LoadStats) -> None:
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cur:
+    with _raw(conn).cursor() as cur:
         written = execute_values(
             cur,
             "INSERT INTO quarantine (source, source_ref, line_no, source_id, error, payload,"
