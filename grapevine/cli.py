@@ -345,7 +345,7 @@ def run(
     since: Since = None,
     until: Until = None,
 ) -> None:
-    """Run every stage for a window: collect from each source, then classify.
+    """Run every stage for a window: collect from each source, classify, metrics, alerts, report.
 
     A source whose credentials are missing is skipped with a message naming the setting; a
     source that fails does not stop the others. The window defaults to the last 24 hours.
@@ -367,6 +367,9 @@ def run(
         _print_run_sources(results)
         with pipeline.warehouse(settings) as engine:
             _print_classify_summary(_classify(engine, settings, start, end))
+            found, report_path = _metrics_alerts_report(engine, settings, start, end)
+        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
+        console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
     if any("error" in r for r in results):
@@ -513,12 +516,37 @@ def demo(
                 print_mentions(pipeline.mentions_by_day(engine))
                 _print_classify_summary(_classify(engine, settings, None, None))
                 print_stance(pipeline.stance_by_brand(engine))
+                found, report_path = _metrics_alerts_report(engine, settings, None, None)
                 counts = pipeline.table_counts(engine)
         console.print(
             "warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
         )
+        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
+        console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
+
+
+def _alert_channels(settings: Settings) -> str:
+    if settings.alert_urls:
+        return f"{len(settings.alert_urls)} configured channel(s)"
+    return str(settings.data_dir / "alerts.log")
+
+
+def _metrics_alerts_report(
+    engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
+) -> tuple[int, Path]:
+    """The stages after classification: metrics, alerts (delivered), the HTML report."""
+    from grapevine import stages
+
+    with err_console.status("computing metrics"):
+        stages.run_metrics(engine, settings, since, until)
+    with err_console.status("checking for badvocacy spikes"):
+        alerts = stages.run_alerts(engine, settings, since, until)
+    with err_console.status("writing the report"):
+        out = settings.data_dir / "report.html"
+        path = stages.run_report(engine, settings, since, until, out)
+    return int(alerts.get("alerts_found", 0)), Path(path)
 
 
 def _mount_nlp() -> None:
@@ -530,6 +558,17 @@ def _mount_nlp() -> None:
 
 
 _mount_nlp()
+
+
+def _mount_analytics() -> None:
+    """``grapevine metrics``, ``alerts`` and ``report`` live in ``grapevine.cli_analytics``."""
+    from grapevine.cli_analytics import alerts, metrics, report
+
+    for command in (metrics, alerts, report):
+        app.command()(command)
+
+
+_mount_analytics()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -117,14 +117,14 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Fewest badvocacy posts in a window that can alert."
     )
     alert_alpha: float = Field(
-        default=0.01,
+        default=0.05,
         gt=0,
         lt=1,
         description="Significance of the count test, corrected over the brands tested together "
         "(see benchmarks/alerts_bench.py for false alarms and recall at each level).",
     )
     alert_share_alpha: float = Field(
-        default=0.01, gt=0, lt=1, description="Significance of the badvocacy-share guard test."
+        default=0.05, gt=0, lt=1, description="Significance of the badvocacy-share guard test."
     )
     alert_correction: Literal["holm", "bh", "bonferroni"] = Field(
         default="holm", description="Multiple-testing correction over brands."

@@ -172,3 +172,34 @@ def classify_batch(batch: dict[str, Any], settings: Settings | None = None) -> d
 def classify_window(since: When, until: When, settings: Settings | None = None) -> dict[str, Any]:
     """Everything pending in the window, in this process."""
     return classify_batch({"since": to_utc(since), "until": to_utc(until)}, settings)
+
+
+def compute_metrics(since: When, until: When, settings: Settings | None = None) -> dict[str, Any]:
+    from grapevine import pipeline, stages
+
+    settings = _settings(settings)
+    with pipeline.warehouse(settings) as engine:
+        return stages.run_metrics(engine, settings, to_utc(since), to_utc(until))
+
+
+def check_alerts(
+    since: When, until: When, settings: Settings | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    from grapevine import pipeline, stages
+
+    settings = _settings(settings)
+    with pipeline.warehouse(settings) as engine:
+        return stages.run_alerts(engine, settings, to_utc(since), to_utc(until), dry_run=dry_run)
+
+
+def build_report(
+    since: When, until: When, settings: Settings | None = None, out: str | Path | None = None
+) -> dict[str, Any]:
+    from grapevine import pipeline, stages
+
+    settings = _settings(settings)
+    with pipeline.warehouse(settings) as engine:
+        path = stages.run_report(
+            engine, settings, to_utc(since), to_utc(until), Path(out) if out else None
+        )
+    return {"path": str(path)}

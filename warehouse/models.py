@@ -194,6 +194,18 @@ class BrandDailyMetricRow(Base):
     engagement: Mapped[int | None] = mapped_column(BigInteger)
     net_advocacy_reach: Mapped[float | None] = mapped_column(Float)
     net_advocacy_engagement: Mapped[float | None] = mapped_column(Float)
+    rated: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    unsupported: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    competitive_mentions: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    rated_reach: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    advocacy_reach: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    badvocacy_reach: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    rated_engagement: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    advocacy_engagement: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    badvocacy_engagement: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+    share_of_voice_reach: Mapped[float | None] = mapped_column(Float)
+    share_of_voice_engagement: Mapped[float | None] = mapped_column(Float)
+    sentiment_model_version: Mapped[str | None] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
 
 

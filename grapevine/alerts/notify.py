@@ -1,0 +1,163 @@
+"""Alert delivery: apprise URLs (Slack, e-mail, Teams, webhooks, ...) and a local file channel.
+
+Channels come from ``GRAPEVINE_ALERT_URLS``. Each URL is its own channel with a stable key (a
+hash of the URL, so secrets in it never reach the database or the logs), and the warehouse
+records which channels already accepted an alert: when one of two channels fails, the retry on
+the next run goes to the failed one only, and nobody gets the same alert twice.
+
+The default channel, when no URL is configured, is a local file: every alert is appended as one
+JSON line to ``DATA_DIR/alerts.log`` (a ``file:///path/alerts.log`` URL in the list selects
+another file, alongside apprise URLs). It is not an apprise plugin on purpose: apprise's custom
+URL schemes lose parts of local paths, and a file needs no network, no credentials and no
+third party, which is what a first run and the demo want. ``tail -f alerts.log | jq`` reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
+
+import apprise
+
+from grapevine.errors import ConfigError, GrapevineError
+from grapevine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOG_NAME = "alerts.log"
+
+
+class DeliveryError(GrapevineError):
+    """A channel did not accept a notification; the alert stays pending and is retried."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a channel sends: a title, a plain-text body, and the alert as data."""
+
+    title: str
+    body: str
+    payload: dict[str, Any]
+
+
+class Channel(Protocol):
+    """Somewhere alerts go. ``key`` is stable across runs and safe to store (no secrets)."""
+
+    key: str
+    label: str
+
+    def send(self, message: Message) -> None:
+        """Deliver or raise :class:`DeliveryError`."""
+
+
+def channel_key(url: str) -> str:
+    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
+
+
+class AppriseChannel:
+    """One apprise URL. Apprise reports failures by logging them: we capture that text."""
+
+    def __init__(self, url: str) -> None:
+        self._apprise = apprise.Apprise()
+        if not self._apprise.add(url):
+            raise ConfigError(
+                f"alert URL #{channel_key(url)} is not a valid apprise URL",
+                hint="see https://github.com/caronc/apprise/wiki for URL formats "
+                "(slack://, mailto://, json://, msteams://, ...)",
+            )
+        self.key = channel_key(url)
+        self.label = str(self._apprise[0].url(privacy=True)).split("?")[0]  # type: ignore[no-untyped-call]
+
+    def send(self, message: Message) -> None:
+        with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+            ok = self._apprise.notify(
+                title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
+            )
+        if not ok:
+            detail = " ".join(
+                line.split(" - ", 2)[-1].strip()
+                for line in captured.getvalue().splitlines()
+                if line.strip()
+            )
+            raise DeliveryError(f"{self.label}: {detail or 'notification was not accepted'}")
+
+
+class FileChannel:
+    """Appends each alert as one JSON line to a local file (the default channel)."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path, key: str | None = None) -> None:
+        self.path = path
+        self.key = key or channel_key(f"file://{path}")
+        self.label = f"file://{path}"
+
+    def send(self, message: Message) -> None:
+        record = {
+            "sent_at": datetime.now(UTC).isoformat(),
+            "title": message.title,
+            "body": message.body,
+            "alert": message.payload,
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, self.path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        except OSError as exc:
+            raise DeliveryError(f"{self.label}: {exc}") from exc
+
+
+def channels_from_settings(settings: Settings) -> list[Channel]:
+    """The configured channels; the local file channel when none is configured."""
+    urls = [u.strip() for u in settings.alert_urls if u.strip()]
+    if not urls:
+        return [FileChannel(settings.data_dir / DEFAULT_LOG_NAME)]
+    channels: list[Channel] = []
+    for url in urls:
+        if url.lower().startswith("file://"):
+            channels.append(FileChannel(Path(unquote(urlparse(url).path)), channel_key(url)))
+        else:
+            channels.append(AppriseChannel(url))
+    return channels
+
+
+def render(alert: dict[str, Any]) -> Message:
+    """The human message for one alert row (as stored, with its ``details``)."""
+    d = alert.get("details") or {}
+    brand = d.get("brand", f"brand {alert.get('brand_id')}")
+    day = str(alert.get("window_start", ""))[:10]
+    severity = alert.get("severity")
+    title = f"Badvocacy spike: {brand} on {day} (severity {severity}/10)"
+    share = alert.get("share")
+    base_share = alert.get("baseline_share")
+    lines = [
+        f"{brand}: {int(alert.get('observed') or 0)} badvocacy posts on {day} (UTC), "
+        f"{float(alert.get('expected') or 0):.1f} expected from the last "
+        f"{d.get('history_days', 28)} days.",
+    ]
+    if share is not None and base_share is not None:
+        lines.append(
+            f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%})."
+        )
+    lines.append(
+        f"p-value {float(alert.get('p_value') or 0):.2g} after correcting for "
+        f"{d.get('brands_tested', 1)} brands."
+    )
+    posts = d.get("top_posts") or []
+    if posts:
+        lines.append("")
+        lines.append("Top badvocacy posts by reach:")
+        for p in posts:
+            lines.append(
+                f"- [{p.get('source')}] {p.get('followers') or 0:,} followers: "
+                f"{p.get('excerpt', '')!r} {p.get('url') or ''}".rstrip()
+            )
+    payload = {k: v for k, v in alert.items() if k != "details"} | {"details": d}
+    return Message(title=title, body="\n".join(lines), payload=payload)

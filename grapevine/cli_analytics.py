@@ -1,0 +1,149 @@
+"""``grapevine metrics``, ``grapevine alerts`` and ``grapevine report`` (typer + rich).
+
+Registered on the main app by ``grapevine.cli`` (``app.command()(metrics)`` ...). This module
+imports ``grapevine.cli`` only inside the commands, so registering it from there at import time
+cannot form an import cycle. Every command takes the same ``--since/--until`` window as the
+rest of the CLI (ISO dates or datetimes, UTC; ``--until`` exclusive); without them it covers
+everything in the warehouse.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+Since = Annotated[
+    str | None, typer.Option("--since", help="Start of the window (inclusive), ISO date/time, UTC.")
+]
+Until = Annotated[
+    str | None, typer.Option("--until", help="End of the window (exclusive), ISO date/time, UTC.")
+]
+
+
+def _nas(value: object) -> str:
+    return "n/a" if value is None else f"{float(value):+.0f}"  # type: ignore[arg-type]
+
+
+def metrics(since: Since = None, until: Until = None) -> None:
+    """Recompute brand metrics (brand x UTC day x source) for the window and print them.
+
+    Whole UTC days are replaced in one transaction, from the current model version, with
+    brand-owned posts left out: mentions, unique authors, sentiment mix, advocacy, badvocacy,
+    net advocacy (100 x (advocacy - badvocacy) / rated mentions) with its 95% interval, share of
+    voice within each brand's competitive set, and reach- and engagement-weighted variants.
+    Re-running a window changes nothing. Analysts query the results in the `analytics` views.
+    """
+    from grapevine import pipeline, stages
+    from grapevine.cli import _fail, _settings, console, parse_when
+    from grapevine.errors import GrapevineError
+    from warehouse.metrics import metrics_summary
+
+    settings = _settings()
+    try:
+        with pipeline.warehouse(settings) as engine:
+            result = stages.run_metrics(engine, settings, parse_when(since), parse_when(until))
+            summary: list[dict[str, Any]] = []
+            if result["first_day"]:
+                from datetime import date
+
+                summary = metrics_summary(
+                    engine,
+                    date.fromisoformat(result["first_day"]),
+                    date.fromisoformat(result["end_day"]),
+                )
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    if not result["first_day"]:
+        console.print("[yellow]no posts in the warehouse for this window: nothing to compute[/]")
+        return
+    table = Table(title=f"Brand metrics, {result['first_day']} to {result['end_day']} (excl.)")
+    for col in ("brand", "mentions", "rated", "advocacy", "badvocacy", "net advocacy",
+                "95% interval", "share of voice"):
+        table.add_column(col, justify="left" if col == "brand" else "right")
+    for r in summary:
+        low, high = r["net_advocacy_low"], r["net_advocacy_high"]
+        sov = r["share_of_voice"]
+        table.add_row(
+            str(r["brand"]), f"{r['mentions']:,}", f"{r['rated']:,}", f"{r['advocacy']:,}",
+            f"{r['badvocacy']:,}", _nas(r["net_advocacy"]),
+            "" if low is None else f"{low:+.0f} .. {high:+.0f}",
+            "" if sov is None else f"{sov:.0%}",
+        )
+    console.print(table)
+    console.print(f"[green]{result['rows']:,} metric rows written[/]")
+
+
+def alerts(
+    since: Since = None,
+    until: Until = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Detect and print only: store and send nothing.")
+    ] = False,
+) -> None:
+    """Detect badvocacy spikes in the window and notify the team.
+
+    A brand's day alerts when its badvocacy count is improbable under an over-dispersed
+    baseline of the previous 28 days (corrected for the number of brands), its badvocacy
+    share rose significantly, and it has at least GRAPEVINE_ALERT_MIN_COUNT posts. Alerts go
+    to the apprise URLs in GRAPEVINE_ALERT_URLS (Slack, mailto, json webhooks, ...), or to
+    DATA_DIR/alerts.log when none is set. Each window alerts and notifies once, even when
+    re-run; failed deliveries are retried on the next run. Run `grapevine metrics` first.
+    """
+    from grapevine import pipeline, stages
+    from grapevine.cli import _fail, _settings, console, parse_when
+    from grapevine.errors import GrapevineError
+
+    settings = _settings()
+    try:
+        with pipeline.warehouse(settings) as engine:
+            result = stages.run_alerts(
+                engine, settings, parse_when(since), parse_when(until), dry_run=dry_run
+            )
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    found = result["found"]
+    if found:
+        table = Table(title="Badvocacy spikes" + (" (dry run: nothing stored or sent)"
+                                                  if dry_run else ""))
+        for col in ("brand", "day", "badvocacy", "expected", "severity"):
+            table.add_column(col, justify="left" if col in ("brand", "day") else "right")
+        for a in found:
+            table.add_row(str(a["brand"]), a["day"], f"{a['observed']:.0f}",
+                          f"{a['expected']:.1f}", f"{a['severity']}/10")
+        console.print(table)
+    else:
+        console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
+    if not dry_run:
+        console.print(
+            f"{len(result['new_alert_ids'])} new alert(s); notifications delivered: "
+            f"{result['delivered']}, failed (retried next run): {result['failed']}"
+        )
+
+
+def report(
+    since: Since = None,
+    until: Until = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the HTML file.")
+    ] = Path("report.html"),
+) -> None:
+    """Write the HTML report: one self-contained file that opens offline in any browser.
+
+    Per-brand net advocacy trend with its interval and alerts marked, share of voice over
+    time, sentiment and advocacy mix by source, the top advocacy and badvocacy posts by
+    reach with links, and a short "what changed" summary at the top.
+    """
+    from grapevine import pipeline, stages
+    from grapevine.cli import _fail, _settings, console, parse_when
+    from grapevine.errors import GrapevineError
+
+    settings = _settings()
+    try:
+        with pipeline.warehouse(settings) as engine:
+            path = stages.run_report(engine, settings, parse_when(since), parse_when(until), out)
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]report written:[/] {path.resolve()}")

@@ -1,0 +1,387 @@
+"""The HTML report: one self-contained file a marketer can open anywhere, offline.
+
+plotly's JavaScript is embedded once (no CDN), every chart has a fixed element id and nothing
+time-dependent is written, so rebuilding the report for the same window gives the same bytes.
+Post texts and every other user-derived string are hostile input: they are HTML-escaped, links
+are emitted only for http(s) URLs, and strings given to plotly (which renders a little HTML in
+labels) are escaped as well. A Content-Security-Policy forbids loading anything from anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from sqlalchemy import Engine
+
+from grapevine.report.data import ReportData, load
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+MAX_TREND_BRANDS = 12
+COLORS = {
+    "advocacy": "#1a9850",
+    "no stance": "#bdbdbd",
+    "badvocacy": "#d73027",
+    "unsupported": "#f0e442",
+    "positive": "#4daf4a",
+    "neutral": "#999999",
+    "negative": "#e41a1c",
+}
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src data:; font-src data:"
+)
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything for text content and attribute values."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_link(url: object, label: str) -> str:
+    """An outbound link for http(s) URLs only; anything else (javascript:, data:) is text."""
+    text_ = esc(label)
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        rel = "noopener noreferrer nofollow ugc"
+        return f'<a href="{esc(url)}" rel="{rel}" target="_blank">{text_}</a>'
+    return text_
+
+
+def _fmt_nas(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.0f}"
+
+
+def _period_nas(rows: Sequence[dict[str, Any]]) -> tuple[float | None, float | None, int]:
+    from warehouse.metrics import net_advocacy_interval
+
+    adv = sum(int(r["advocacy"]) for r in rows)
+    bad = sum(int(r["badvocacy"]) for r in rows)
+    rated = sum(int(r["rated"]) for r in rows)
+    if rated == 0:
+        return None, None, 0
+    low, high = net_advocacy_interval(adv, bad, rated)  # type: ignore[misc]
+    return 100.0 * (adv - bad) / rated, (high - low) / (2 * 1.959964), rated
+
+
+def what_changed(data: ReportData) -> list[str]:
+    """Plain sentences (HTML-escaped) comparing the last 7 days with the 7 before."""
+    span = (data.end_day - data.first_day).days
+    if span <= 0:
+        return ["No metrics in this window yet: run `grapevine metrics` first."]
+    length = 7 if span >= 14 else max(1, span // 2)
+    recent_start = data.end_day - timedelta(days=length)
+    before_start = recent_start - timedelta(days=length)
+    by_brand: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in data.totals:
+        by_brand[str(r["brand"])].append(r)
+    lines = []
+    alerted = {str(a["brand"]) for a in data.alerts}
+    for brand, rows in sorted(by_brand.items(), key=lambda kv: (kv[0] not in alerted, kv[0])):
+        recent = [r for r in rows if r["day"] >= recent_start]
+        before = [r for r in rows if before_start <= r["day"] < recent_start]
+        m_recent = sum(int(r["mentions"]) for r in recent)
+        m_before = sum(int(r["mentions"]) for r in before)
+        nas_r, se_r, _ = _period_nas(recent)
+        nas_b, se_b, _ = _period_nas(before)
+        parts = [f"<b>{esc(brand)}</b>: {m_recent:,} mentions in the last {length} days"]
+        if m_before:
+            parts[0] += f" ({(m_recent - m_before) / m_before:+.0%} vs the {length} before)"
+        if nas_r is not None and nas_b is not None and se_r is not None and se_b is not None:
+            delta = nas_r - nas_b
+            significant = abs(delta) > 1.959964 * math.hypot(se_r, se_b)
+            verb = "rose" if delta > 0 else "fell" if delta < 0 else "held"
+            parts.append(
+                f"net advocacy {verb} from {_fmt_nas(nas_b)} to {_fmt_nas(nas_r)}"
+                + (" (a real change)" if significant else " (within the noise)")
+            )
+        elif nas_r is not None:
+            parts.append(f"net advocacy {_fmt_nas(nas_r)}")
+        brand_alerts = [a for a in data.alerts if a["brand"] == brand]
+        if brand_alerts:
+            worst = max(brand_alerts, key=lambda a: a["severity"] or 0)
+            parts.append(
+                f"<span class='alert'>{len(brand_alerts)} badvocacy alert"
+                f"{'s' if len(brand_alerts) > 1 else ''}</span>, worst on "
+                f"{esc(str(worst['window_start'])[:10])} (severity {esc(worst['severity'])}/10)"
+            )
+        lines.append("; ".join(parts) + ".")
+    return lines or ["No brand mentions in this window."]
+
+
+def trend_figure(data: ReportData) -> go.Figure:
+    brands = sorted({str(r["brand"]) for r in data.trend})[:MAX_TREND_BRANDS]
+    fig = make_subplots(
+        rows=max(len(brands), 1),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08 if len(brands) > 1 else 0.1,
+        subplot_titles=[esc(b) for b in brands] or ["no data"],
+    )
+    alerts_by = defaultdict(list)
+    for a in data.alerts:
+        alerts_by[str(a["brand"])].append(a)
+    for i, brand in enumerate(brands, start=1):
+        rows = [r for r in data.trend if r["brand"] == brand and r["net_advocacy"] is not None]
+        days = [r["day"] for r in rows]
+        show = i == 1
+        fig.add_trace(
+            go.Scatter(x=days, y=[r["net_advocacy_high"] for r in rows], mode="lines",
+                       line={"width": 0}, hoverinfo="skip", showlegend=False),
+            row=i, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=days, y=[r["net_advocacy_low"] for r in rows], mode="lines",
+                       line={"width": 0}, fill="tonexty", fillcolor="rgba(49,130,189,0.2)",
+                       name="95% interval", legendgroup="band", showlegend=show,
+                       hoverinfo="skip"),
+            row=i, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=days, y=[r["net_advocacy"] for r in rows], mode="lines+markers",
+                       line={"color": "#3182bd"}, name="net advocacy (day)",
+                       legendgroup="nas", showlegend=show,
+                       customdata=[[r["rated"]] for r in rows],
+                       hovertemplate="%{x|%Y-%m-%d}: %{y:+.0f} (%{customdata[0]} rated)"
+                       "<extra></extra>"),
+            row=i, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=days, y=[r["net_advocacy_7d"] for r in rows], mode="lines",
+                       line={"color": "#08519c", "dash": "dot"}, name="trailing 7 days",
+                       legendgroup="7d", showlegend=show),
+            row=i, col=1,
+        )
+        marks = alerts_by.get(brand, [])
+        if marks:
+            nas_by_day = {r["day"]: r["net_advocacy"] for r in rows}
+            fig.add_trace(
+                go.Scatter(
+                    x=[m["window_start"].date() for m in marks],
+                    y=[nas_by_day.get(m["window_start"].date(), 0) for m in marks],
+                    mode="markers",
+                    marker={"symbol": "x", "size": 14, "color": "#d73027",
+                            "line": {"width": 2}},
+                    name="badvocacy alert",
+                    legendgroup="alert",
+                    showlegend=True,
+                    customdata=[[m["severity"], int(m["observed"] or 0),
+                                 float(m["expected"] or 0)] for m in marks],
+                    hovertemplate="alert, severity %{customdata[0]}/10: %{customdata[1]} "
+                    "badvocacy posts, %{customdata[2]:.1f} expected<extra></extra>",
+                ),
+                row=i, col=1,
+            )
+        fig.update_yaxes(range=[-105, 105], title_text="NAS", row=i, col=1)
+    fig.update_layout(
+        height=260 * max(len(brands), 1) + 80,
+        margin={"t": 60, "b": 40, "l": 60, "r": 20},
+        legend={"orientation": "h", "y": 1.06 if len(brands) < 3 else 1.02},
+        template="plotly_white",
+    )
+    return fig
+
+
+def share_of_voice_figure(data: ReportData) -> go.Figure:
+    fig = go.Figure()
+    for brand in sorted({str(r["brand"]) for r in data.share_of_voice}):
+        rows = [r for r in data.share_of_voice if r["brand"] == brand]
+        fig.add_trace(
+            go.Scatter(x=[r["day"] for r in rows],
+                       y=[100 * (r["share_of_voice"] or 0) for r in rows],
+                       mode="lines+markers", name=esc(brand),
+                       hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}%<extra></extra>")
+        )
+    fig.update_layout(
+        yaxis={"title": "share of voice (%)", "range": [0, 100]},
+        height=360, template="plotly_white", margin={"t": 30, "b": 40, "l": 60, "r": 20},
+    )
+    return fig
+
+
+def mix_figure(data: ReportData) -> go.Figure:
+    labels = [f"{esc(r['brand'])} · {esc(r['source'])}" for r in data.mix]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["sentiment", "advocacy"],
+                        horizontal_spacing=0.12)
+
+    def share(row: dict[str, Any], keys: Iterable[str], key: str) -> float:
+        total = sum(int(row[k] or 0) for k in keys)
+        return 100.0 * int(row[key] or 0) / total if total else 0.0
+
+    sentiment = ("positive", "neutral", "negative")
+    for key in sentiment:
+        fig.add_trace(
+            go.Bar(y=labels, x=[share(r, sentiment, key) for r in data.mix], name=key,
+                   orientation="h", marker_color=COLORS[key], legendgroup="s"),
+            row=1, col=1,
+        )
+    stance = ("advocacy", "no_stance", "badvocacy", "unsupported")
+    for key in stance:
+        name = key.replace("_", " ")
+        fig.add_trace(
+            go.Bar(y=labels, x=[share(r, stance, key) for r in data.mix], name=name,
+                   orientation="h", marker_color=COLORS[name], legendgroup="a"),
+            row=1, col=2,
+        )
+    fig.update_layout(
+        barmode="stack", height=200 + 40 * max(len(labels), 1), template="plotly_white",
+        margin={"t": 40, "b": 110, "l": 160, "r": 20},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
+    )
+    fig.update_xaxes(title_text="% of labelled mentions", range=[0, 100])
+    return fig
+
+
+def _posts_table(rows: Sequence[dict[str, Any]], label: str) -> str:
+    if not rows:
+        return f"<p class='muted'>No {esc(label)} posts in this window.</p>"
+    body = []
+    for r in rows:
+        created = r["created_at"]
+        when = created.strftime("%Y-%m-%d %H:%M") if isinstance(created, datetime) else created
+        body.append(
+            "<tr>"
+            f"<td>{esc(r['source'])}</td>"
+            f"<td class='num'>{int(r['followers'] or 0):,}</td>"
+            f"<td class='num'>{int(r['interactions'] or 0):,}</td>"
+            f"<td><code>{esc((r['author_key'] or '')[:12])}</code></td>"
+            f"<td>{esc(when)}</td>"
+            f"<td class='text'>{esc(r['text'])}</td>"
+            f"<td>{safe_link(r['url'], 'open')}</td>"
+            "</tr>"
+        )
+    return (
+        "<table><thead><tr><th>source</th><th>followers</th><th>interactions</th>"
+        "<th>author (pseudonym)</th><th>posted (UTC)</th><th>text</th><th>link</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _alerts_table(alerts: Sequence[dict[str, Any]]) -> str:
+    if not alerts:
+        return "<p class='muted'>No badvocacy alerts in this window.</p>"
+    rows = []
+    for a in alerts:
+        top = (a.get("top_posts") or [])[:3]
+        links = ", ".join(safe_link(p.get("url"), f"post {i + 1}") for i, p in enumerate(top))
+        share = a.get("share")
+        base = a.get("baseline_share")
+        rows.append(
+            "<tr>"
+            f"<td>{esc(a['brand'])}</td><td>{esc(str(a['window_start'])[:10])}</td>"
+            f"<td class='num'>{esc(a['severity'])}/10</td>"
+            f"<td class='num'>{int(a['observed'] or 0)} vs {float(a['expected'] or 0):.1f}</td>"
+            f"<td class='num'>{'' if share is None else f'{share:.0%}'}"
+            f"{'' if base is None else f' vs {base:.0%}'}</td>"
+            f"<td class='num'>{float(a['p_value'] or 0):.1e}</td>"
+            f"<td>{'sent' if a['notified_at'] else esc(a['last_error'] or 'pending')}</td>"
+            f"<td>{links}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>brand</th><th>day</th><th>severity</th>"
+        "<th>badvocacy vs expected</th><th>share vs usual</th><th>p (corrected)</th>"
+        "<th>notification</th><th>top posts</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:1200px;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
+.muted{color:#777}.alert{color:#b2182b;font-weight:600}
+.summary{background:#f6f8fa;border-left:4px solid #3182bd;padding:.6rem 1.2rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0 1.2rem}
+th,td{border-bottom:1px solid #eee;padding:.35rem .5rem;text-align:left;vertical-align:top}
+td.num{text-align:right;white-space:nowrap}td.text{max-width:480px;word-break:break-word}
+"""
+
+
+def render_html(data: ReportData) -> str:
+    """The whole document as a string."""
+    figures = [
+        ("trend", trend_figure(data)),
+        ("sov", share_of_voice_figure(data)),
+        ("mix", mix_figure(data)),
+    ]
+    charts = {}
+    for i, (name, fig) in enumerate(figures):
+        charts[name] = fig.to_html(
+            full_html=False,
+            include_plotlyjs=i == 0,
+            div_id=f"gv-{name}",
+            config=PLOTLY_CONFIG,
+        )
+    last_day = data.end_day - timedelta(days=1)
+    posts_by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for p in data.top_posts:
+        posts_by[(str(p["brand"]), str(p["advocacy"]))].append(p)
+    brands = sorted({b for b, _ in posts_by})
+    post_sections = []
+    for brand in brands:
+        post_sections.append(f"<h3>{esc(brand)}</h3>")
+        post_sections.append("<h4>Top badvocacy by reach</h4>")
+        post_sections.append(_posts_table(posts_by.get((brand, "badvocacy"), []), "badvocacy"))
+        post_sections.append("<h4>Top advocacy by reach</h4>")
+        post_sections.append(_posts_table(posts_by.get((brand, "advocacy"), []), "advocacy"))
+    summary = "".join(f"<li>{line}</li>" for line in what_changed(data))
+    sov_note = (
+        ""
+        if data.share_of_voice
+        else "<p class='muted'>No brand has a watched competitor: add `competitors` to "
+        "brands.yaml to see share of voice.</p>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Grapevine report {esc(data.first_day)} to {esc(last_day)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>Grapevine: word of mouth report</h1>
+<p class="muted">UTC days {esc(data.first_day)} to {esc(last_day)}. Customer-to-customer posts
+only (brands' own accounts left out); labels from the current model versions. Net advocacy =
+100 &times; (advocacy &minus; badvocacy) / rated mentions; mentions in languages the model does
+not handle count as mentions but not in the mix.</p>
+<h2>What changed</h2>
+<ul class="summary">{summary}</ul>
+<h2>Net advocacy trend</h2>
+<p class="muted">Daily net advocacy with its 95% interval (wide on small days), the trailing
+7-day score, and badvocacy alerts (&times;).</p>
+{charts["trend"]}
+<h2>Badvocacy alerts</h2>
+{_alerts_table(data.alerts)}
+<h2>Share of voice</h2>
+{sov_note}
+{charts["sov"]}
+<h2>Sentiment and advocacy mix by source</h2>
+{charts["mix"]}
+<h2>Top posts</h2>
+{"".join(post_sections) or "<p class='muted'>No rated posts in this window.</p>"}
+</body>
+</html>
+"""
+
+
+def build_report(
+    engine: Engine, since: datetime | None, until: datetime | None, out: Path
+) -> Path:
+    """Write the report for ``[since, until)`` to ``out`` (atomically) and return its path."""
+    data = load(engine, since, until)
+    document = render_html(data)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(document, encoding="utf-8")
+    tmp.replace(out)
+    return out
+

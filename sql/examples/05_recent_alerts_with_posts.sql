@@ -1,0 +1,18 @@
+-- Badvocacy alerts of the last 30 days with the posts behind them (largest reach first),
+-- and whether the team was notified. Adapt: the period or the brand.
+select
+    a.brand,
+    a.window_start::date as day,
+    a.severity,
+    a.observed as badvocacy_posts,
+    round(a.expected::numeric, 1) as expected,
+    round((a.share * 100)::numeric) as share_pct,
+    round((a.baseline_share * 100)::numeric) as usual_share_pct,
+    a.notified_at,
+    post ->> 'url' as post_url,
+    (post ->> 'followers')::bigint as followers,
+    post ->> 'excerpt' as excerpt
+from analytics.brand_alerts as a
+cross join lateral jsonb_array_elements(coalesce(a.top_posts, '[]'::jsonb)) as post
+where a.window_start >= now() - interval '30 days'
+order by a.window_start desc, a.brand, followers desc;

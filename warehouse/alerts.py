@@ -1,0 +1,229 @@
+"""Alert storage: once per window, claimed for delivery by one run at a time.
+
+Three rules make "nothing is ever sent twice" hold under reruns and overlapping runs:
+
+* an alert row is unique per ``(brand_id, kind, window_start)`` and inserted with
+  ``ON CONFLICT DO NOTHING``, so detecting the same spike again adds nothing;
+* a run delivers an alert only while holding its row lock (``SELECT ... FOR UPDATE SKIP
+  LOCKED``): a second run skips what the first is delivering instead of sending it too;
+* ``notified_at`` is set, in that same transaction, only once every channel accepted the
+  notification; the channels that did are remembered (``details -> 'delivery'``), so a retry
+  goes to the failed ones only. ``delivery_attempts`` and ``last_error`` say what happened.
+
+(A crash between a channel accepting and the commit would resend on the next run: delivery is
+at-least-once at that one point, as with any notifier without receiver-side idempotency.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+KIND_BADVOCACY_SPIKE = "badvocacy_spike"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to store, as the detector found it."""
+
+    brand_id: int
+    kind: str
+    window_start: datetime
+    window_end: datetime
+    observed: float
+    expected: float
+    share: float | None
+    baseline_share: float | None
+    p_value: float
+    severity: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    """A stored alert whose notification is not complete, locked by the claiming transaction."""
+
+    id: int
+    row: dict[str, Any]
+    delivered: frozenset[str]
+
+
+def daily_badvocacy(
+    conn: Connection, first_day: date, end_day: date
+) -> dict[int, list[tuple[date, int, int]]]:
+    """Per brand, ``(day, badvocacy, rated)`` over all sources for ``[first_day, end_day)``.
+
+    Read from ``brand_daily_metrics`` (what ``grapevine metrics`` computed from the current
+    model). Days without mentions are zeros from the brand's first day with metrics on: a
+    quiet day is information, not a gap.
+    """
+    rows = conn.execute(
+        text(
+            """
+            WITH firsts AS (
+                SELECT brand_id, min(day) AS first_day FROM brand_daily_metrics GROUP BY brand_id
+            ), days AS (
+                SELECT f.brand_id, d::date AS day
+                FROM firsts f,
+                     generate_series(GREATEST(f.first_day, CAST(:first AS date)),
+                                     CAST(:end AS date) - 1, interval '1 day') AS d
+            )
+            SELECT days.brand_id, days.day,
+                   coalesce(sum(m.badvocacy), 0) AS badvocacy, coalesce(sum(m.rated), 0) AS rated
+            FROM days
+            LEFT JOIN brand_daily_metrics m ON m.brand_id = days.brand_id AND m.day = days.day
+            GROUP BY days.brand_id, days.day
+            ORDER BY days.brand_id, days.day
+            """
+        ),
+        {"first": first_day, "end": end_day},
+    )
+    out: dict[int, list[tuple[date, int, int]]] = {}
+    for brand_id, day, bad, rated in rows:
+        out.setdefault(int(brand_id), []).append((day, int(bad), int(rated)))
+    return out
+
+
+def brand_names(conn: Connection) -> dict[int, str]:
+    return {int(i): str(n) for i, n in conn.execute(text("SELECT id, name FROM brands"))}
+
+
+def alerted_windows(
+    conn: Connection, first_day: date, end_day: date, kind: str = KIND_BADVOCACY_SPIKE
+) -> dict[int, set[date]]:
+    """Days already alerted per brand (left out of later baselines)."""
+    rows = conn.execute(
+        text(
+            "SELECT brand_id, (window_start AT TIME ZONE 'UTC')::date FROM alerts"
+            " WHERE kind = :kind AND window_start >= :first AND window_start < :end"
+        ),
+        {"kind": kind, "first": first_day, "end": end_day + timedelta(days=1)},
+    )
+    out: dict[int, set[date]] = {}
+    for brand_id, day in rows:
+        out.setdefault(int(brand_id), set()).add(day)
+    return out
+
+
+def top_badvocacy_posts(
+    conn: Connection, brand_id: int, start: datetime, end: datetime, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The window's badvocacy posts with the largest reach: what a marketer answers first."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT post_id, source, url, author_key, followers, interactions,
+                   left(text, 280) AS excerpt, created_at
+            FROM analytics.int_brand_mentions_labelled
+            WHERE brand_id = :b AND advocacy = 'badvocacy'
+              AND created_at >= :start AND created_at < :end
+            ORDER BY followers DESC, interactions DESC, post_id
+            LIMIT :limit
+            """
+        ),
+        {"b": brand_id, "start": start, "end": end, "limit": limit},
+    ).mappings()
+    return [
+        {**dict(r), "created_at": r["created_at"].isoformat(), "post_id": int(r["post_id"])}
+        for r in rows
+    ]
+
+
+def insert_alerts(conn: Connection, alerts: Iterable[NewAlert]) -> list[int]:
+    """Store new alerts; a window already stored is left as it is. Returns the new ids."""
+    new_ids: list[int] = []
+    for a in alerts:
+        got = conn.execute(
+            text(
+                """
+                INSERT INTO alerts (brand_id, kind, window_start, window_end, observed, expected,
+                                    share, baseline_share, p_value, severity, details)
+                VALUES (:brand_id, :kind, :window_start, :window_end, :observed, :expected,
+                        :share, :baseline_share, :p_value, :severity, CAST(:details AS jsonb))
+                ON CONFLICT (brand_id, kind, window_start) DO NOTHING
+                RETURNING id
+                """
+            ),
+            {
+                "brand_id": a.brand_id,
+                "kind": a.kind,
+                "window_start": a.window_start,
+                "window_end": a.window_end,
+                "observed": a.observed,
+                "expected": a.expected,
+                "share": a.share,
+                "baseline_share": a.baseline_share,
+                "p_value": a.p_value,
+                "severity": a.severity,
+                "details": json.dumps(a.details, default=str),
+            },
+        ).first()
+        if got is not None:
+            new_ids.append(int(got[0]))
+    return new_ids
+
+
+def claim_pending(conn: Connection, skip: Collection[int] = ()) -> PendingAlert | None:
+    """Lock the oldest alert still to notify that no other run holds; None when none is left.
+
+    The lock lasts until the caller's transaction ends, which must be after recording the
+    delivery. ``skip`` holds the ids this run already tried, so a failing alert is retried on
+    the next run rather than in a loop.
+    """
+    row = (
+        conn.execute(
+            text(
+                """
+                SELECT a.*, b.name AS brand
+                FROM alerts a JOIN brands b ON b.id = a.brand_id
+                WHERE a.notified_at IS NULL AND NOT (a.id = ANY(:skip))
+                ORDER BY a.created_at, a.id
+                LIMIT 1
+                FOR UPDATE OF a SKIP LOCKED
+                """
+            ),
+            {"skip": list(skip)},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    data = dict(row)
+    delivered = (data.get("details") or {}).get("delivery", {}).get("channels", [])
+    return PendingAlert(id=int(data["id"]), row=data, delivered=frozenset(delivered))
+
+
+def record_delivery(
+    conn: Connection,
+    alert_id: int,
+    delivered: Sequence[str],
+    errors: Sequence[str],
+    *,
+    complete: bool,
+) -> None:
+    """Remember which channels accepted; set ``notified_at`` only when all of them did."""
+    conn.execute(
+        text(
+            """
+            UPDATE alerts SET
+                details = jsonb_set(details, '{delivery}',
+                                    jsonb_build_object('channels', CAST(:channels AS jsonb))),
+                delivery_attempts = delivery_attempts + 1,
+                last_error = :error,
+                notified_at = CASE WHEN :complete THEN now() ELSE NULL END
+            WHERE id = :id
+            """
+        ),
+        {
+            "id": alert_id,
+            "channels": json.dumps(sorted(set(delivered))),
+            "error": "; ".join(errors)[:2000] if errors else None,
+            "complete": complete,
+        },
+    )
