@@ -175,7 +175,7 @@ def _tokenise(query: str) -> list[_Token]:
             if end >= n:
                 raise QuerySyntaxError("unclosed quote", query=query, position=i)
             phrase = query[i + 1 : end]
-            if not phrase.strip():
+            if not fold(phrase).split():
                 raise QuerySyntaxError("empty phrase", query=query, position=i)
             tokens.append(_Token("PHRASE", phrase, i))
             i = end + 1
@@ -190,7 +190,9 @@ def _tokenise(query: str) -> list[_Token]:
                 end += 1
             word = query[i:end]
             kind = word if word in _OPERATORS else "TERM"
-            if kind == "TERM" and not any(_is_content(c) for c in word):
+            if kind == "TERM" and (
+                not any(_is_content(c) for c in word) or not fold(word.rstrip("*")).split()
+            ):
                 raise QuerySyntaxError(
                     f"term {word!r} has no letters, digits or symbols", query=query, position=i
                 )

@@ -84,6 +84,7 @@ def test_design_example() -> None:
         ("()", "empty parentheses"),
         ('""', "empty phrase"),
         ("#", "no letters"),
+        ("¸", "no letters"),  # a lone cedilla folds to nothing
     ],
 )
 def test_syntax_errors_say_where(query: str, message: str) -> None:
