@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -124,16 +125,27 @@ def make_window(since: str | datetime, until: str | datetime) -> Window:
     return {"since": start.isoformat(), "until": end.isoformat()}
 
 
-def data_interval_window(lookback_hours: float | None = None, **context: Any) -> Window:
+def data_interval_window(
+    lookback_hours: float | None = None, whole_days: bool = False, **context: Any
+) -> Window:
     """The run's data interval, ``[data_interval_start, data_interval_end)``; never ``now()``.
 
     ``lookback_hours`` widens the start backwards (the intraday check looks at the last hours).
+    ``whole_days`` floors both ends to UTC midnight: scheduled nightly intervals already are
+    whole days, but a manual trigger's interval ends at the trigger time, and metrics are per
+    day, so such a run covers the last complete day instead of two partial ones.
     """
     start, end = context["data_interval_start"], context["data_interval_end"]
     if start is None or end is None:
         raise ValueError("this run has no data interval: trigger it with a logical date")
+    start, end = parse_when(start), parse_when(end)
     if lookback_hours is not None:
         start = end - timedelta(hours=lookback_hours)
+    if whole_days:
+        end = end.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = min(
+            start.replace(hour=0, minute=0, second=0, microsecond=0), end - timedelta(days=1)
+        )
     return make_window(start, end)
 
 
@@ -230,7 +242,8 @@ def overrides_from_connection(kind: str, conn: Connection) -> dict[str, Any]:
         name = f"{kind}_{key}"
         if name not in fields:
             raise ValueError(
-                f"connection {conn.conn_id}: unknown extra {key!r} (no setting {name.upper()})"
+                f"connection {conn.conn_id}: unknown extra {key!r} "
+                f"(no setting GRAPEVINE_{name.upper()})"
             )
         out[name] = value
     return out
@@ -241,9 +254,10 @@ def _connection(conn_id: str) -> Connection | None:
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        return Connection.get(conn_id)
+        conn: Connection = Connection.get(conn_id)
     except AirflowNotFoundException:
         return None
+    return conn
 
 
 def _secret_values(overrides: Mapping[str, Any]) -> list[str]:
@@ -351,11 +365,20 @@ def check_alerts(window: Window, **context: Any) -> dict[str, Any]:
     )
 
 
+def report_path(settings: Settings, window: Window) -> Path:
+    """One report per window under ``DATA_DIR/reports``: a rerun replaces its own file only."""
+    since, until = parse_when(window["since"]), parse_when(window["until"])
+    name = f"grapevine_{since:%Y-%m-%dT%H%M}_{until:%Y-%m-%dT%H%M}.html"
+    return settings.data_dir / "reports" / name
+
+
 def build_report(window: Window) -> dict[str, Any]:
     from grapevine import tasks
 
     settings = settings_from_airflow()
-    return _small(tasks.build_report(window["since"], window["until"], settings=settings))
+    out = report_path(settings, window)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return _small(tasks.build_report(window["since"], window["until"], settings=settings, out=out))
 
 
 _XCOM_LIMIT = 16_384
@@ -373,25 +396,36 @@ def _small(result: Mapping[str, Any]) -> dict[str, Any]:
 # --- wiring shared by the DAGs -------------------------------------------------------------------
 
 
+def as_task(func: Callable[..., Any], **kwargs: Any) -> Any:
+    """``@task`` for one of the callables above, with ``multiple_outputs`` off.
+
+    Airflow infers ``multiple_outputs`` from a ``dict`` return annotation and would then push
+    every key as an XCom of its own as well; one small dict per task is all we want.
+    """
+    from airflow.sdk import task
+
+    return task(multiple_outputs=False, **kwargs)(func)
+
+
 def wire_collect_classify(window: Any) -> tuple[list[Any], Any]:
     """Create plan → collect (per source) → classify (per batch) in the current DAG.
 
     Per known source a group ``collect_<source>``: ``plan`` lists its window slices, ``collect``
     is mapped over them in the source's own pool (that API's rate limit); a disabled source
-    maps to nothing and shows as skipped. Classification is mapped over the batches found after collection.
+    maps to nothing and shows as skipped. Classification is mapped over the batches that are
+    pending after collection.
     """
-    from airflow.sdk import TaskGroup, task
+    from airflow.sdk import TaskGroup
 
     collected = []
     for source in KNOWN_SOURCES:
         with TaskGroup(group_id=f"collect_{source}"):
-            slices = task(plan)(source, window)
-            collected.append(
-                task(collect, pool=pool_name(source)).partial(source=source).expand(window=slices)
-            )
-    batches = task(classify_batches, trigger_rule="none_failed")(window)
+            slices = as_task(plan)(source, window)
+            collect_task = as_task(collect, pool=pool_name(source))
+            collected.append(collect_task.partial(source=source).expand(window=slices))
+    batches = as_task(classify_batches, trigger_rule="none_failed")(window)
     collected >> batches
-    classified = task(classify_batch, max_active_tis_per_dagrun=4).expand(batch=batches)
+    classified = as_task(classify_batch, max_active_tis_per_dagrun=4).expand(batch=batches)
     return collected, classified
 
 
@@ -401,12 +435,10 @@ def wire_pipeline(window: Any) -> dict[str, Any]:
     Nightly and backfill share this wiring so that a backfilled interval ends in exactly the
     state a nightly run leaves.
     """
-    from airflow.sdk import task
-
     collected, classified = wire_collect_classify(window)
-    metrics = task(compute_metrics, trigger_rule="none_failed")(window)
-    alerts = task(check_alerts)(window)
-    report = task(build_report)(window)
+    metrics = as_task(compute_metrics, trigger_rule="none_failed")(window)
+    alerts = as_task(check_alerts)(window)
+    report = as_task(build_report)(window)
     classified >> metrics >> alerts >> report
     return {
         "collect": collected,
@@ -489,9 +521,11 @@ def _settings_secrets(settings: Settings) -> list[str]:
 
 __all__ = [
     "KNOWN_SOURCES",
+    "as_task",
     "catchup",
     "data_interval_window",
     "default_args",
+    "intraday_lookback_hours",
     "make_window",
     "notify_failure",
     "params_window",
@@ -501,5 +535,6 @@ __all__ = [
     "settings_from_airflow",
     "split_window",
     "start_date",
+    "wire_collect_classify",
     "wire_pipeline",
 ]

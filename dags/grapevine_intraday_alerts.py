@@ -1,0 +1,37 @@
+"""Grapevine intraday alerts: every hour, collect and classify the last hours, then check spikes.
+
+The window is the last ``GRAPEVINE_AIRFLOW_INTRADAY_LOOKBACK_HOURS`` (3) hours up to the run's
+``data_interval_end``: overlapping windows pick up posts the APIs index late, and loading is
+idempotent. Alerts are unique per brand and window, so overlapping checks never notify twice.
+No catch-up: an alert about a spike that ended hours ago is noise. This file only wires tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import CronTriggerTimetable, dag
+
+from grapevine import airflow_support as gv
+
+
+@dag(
+    dag_id="grapevine_intraday_alerts",
+    schedule=CronTriggerTimetable("0 * * * *", timezone="UTC", interval=timedelta(hours=1)),
+    start_date=gv.start_date(),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(minutes=55),
+    default_args=gv.default_args(retries=1, execution_timeout=timedelta(minutes=30)),
+    tags=["grapevine", "alerts"],
+    doc_md=__doc__,
+)
+def grapevine_intraday_alerts() -> None:
+    window = gv.as_task(gv.data_interval_window, task_id="window")(
+        lookback_hours=gv.intraday_lookback_hours()
+    )
+    _, classified = gv.wire_collect_classify(window)
+    classified >> gv.as_task(gv.check_alerts, trigger_rule="none_failed")(window)
+
+
+grapevine_intraday_alerts()
