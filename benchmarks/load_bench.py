@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _db import bench_database  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from _db import bench_database
+from sqlalchemy import text
 
-from collectors.file import iter_records, parse_record  # noqa: E402
-from grapevine import pipeline  # noqa: E402
-from grapevine.privacy import Pseudonymiser  # noqa: E402
-from grapevine.settings import Settings  # noqa: E402
-from grapevine.watchlist import Watchlist  # noqa: E402
-from warehouse import migrate  # noqa: E402
-from warehouse.engine import make_engine  # noqa: E402
-from warehouse.load import _POST_COLUMNS, copy_text, post_row  # noqa: E402
+from collectors.file import iter_records, parse_record
+from grapevine import pipeline
+from grapevine.privacy import Pseudonymiser
+from grapevine.settings import Settings
+from grapevine.watchlist import Watchlist
+from warehouse import migrate
+from warehouse.engine import make_engine
+from warehouse.load import _POST_COLUMNS, copy_text, post_row
 
 BRANDS = """
 brands:
@@ -68,7 +68,9 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             body = rng.choice(PHRASES).format(b=rng.choice([b, b.lower(), names[3]]), c=c)
             record = {
                 "id": f"p{i}",
-                "text": body + " " + " ".join(rng.choices(["so", "much", "wow", "ride"], k=rng.randint(0, 30))),
+                "text": body
+                + " "
+                + " ".join(rng.choices(["so", "much", "wow", "ride"], k=rng.randint(0, 30))),
                 "created_at": (start + timedelta(seconds=rng.randint(0, 60 * 86400))).isoformat(),
                 "source": rng.choice(["reddit", "x", "forum"]),
                 "author": f"user{rng.randint(1, n // 3)}",
@@ -80,7 +82,9 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--posts", type=int, default=100_000)
     args = parser.parse_args()
     watchlist = Watchlist.from_yaml_text(BRANDS)
@@ -106,7 +110,10 @@ def main() -> None:
         buf = io.StringIO(copy_text(rows))
         with engine.begin() as conn:
             conn.execute(
-                text(f"CREATE UNLOGGED TABLE raw_copy AS SELECT {', '.join(_POST_COLUMNS)} FROM posts WITH NO DATA")
+                text(
+                    f"CREATE UNLOGGED TABLE raw_copy AS"
+                    f" SELECT {', '.join(_POST_COLUMNS)} FROM posts WITH NO DATA"
+                )
             )
         with engine.begin() as conn:
             dbapi = conn.connection.dbapi_connection
@@ -120,8 +127,14 @@ def main() -> None:
     full_rate = summary.loaded / full_s
     raw_rate = len(rows) / raw_s
     print(f"posts generated: {args.posts:,}  matched and loaded: {summary.loaded:,}")
-    print(f"full load (parse, match, stage, upsert, indexes, mentions): {full_s:6.2f} s  {full_rate:10,.0f} posts/s")
-    print(f"raw COPY of the same rows into an unindexed table:          {raw_s:6.2f} s  {raw_rate:10,.0f} posts/s")
+    print(
+        "full load (parse, match, stage, upsert, indexes, mentions): "
+        f"{full_s:6.2f} s  {full_rate:10,.0f} posts/s"
+    )
+    print(
+        "raw COPY of the same rows into an unindexed table:          "
+        f"{raw_s:6.2f} s  {raw_rate:10,.0f} posts/s"
+    )
     print(f"ratio full/raw: {full_rate / raw_rate:.0%} (target >= 50%)")
 
 

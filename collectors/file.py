@@ -213,7 +213,9 @@ def read_jsonl(fh: IO[bytes]) -> Iterator[RawRecord]:
         if not stripped:
             continue
         if len(stripped) > _MAX_PAYLOAD_CHARS * 8:
-            yield RawRecord(line_no, None, stripped[:_MAX_PAYLOAD_CHARS], "line is too long", offset)
+            yield RawRecord(
+                line_no, None, stripped[:_MAX_PAYLOAD_CHARS], "line is too long", offset
+            )
             continue
         record, error = _parse_json_line(stripped)
         yield RawRecord(line_no, record, stripped, error, offset)
@@ -254,8 +256,11 @@ def read_csv(fh: IO[bytes], delimiter: str = ",") -> Iterator[RawRecord]:
             continue
         if len(row) != len(header):
             yield RawRecord(
-                line_no, None, payload,
-                f"row has {len(row)} fields, the header has {len(header)}", offset,
+                line_no,
+                None,
+                payload,
+                f"row has {len(row)} fields, the header has {len(header)}",
+                offset,
             )
             continue
         yield RawRecord(line_no, dict(zip(header, row, strict=True)), payload, None, offset)

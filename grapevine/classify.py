@@ -90,16 +90,32 @@ def classify_items(items: list[WorkItem], models: Models) -> list[Label]:
     if needs_s:
         for item, pred in zip(needs_s, s_model.classify([i.text for i in needs_s]), strict=True):
             labels.append(
-                Label(item.post_id, None, SENTIMENT, pred.label, dict(pred.probs), pred.lang,
-                      s_model.name, s_model.version)
+                Label(
+                    item.post_id,
+                    None,
+                    SENTIMENT,
+                    pred.label,
+                    dict(pred.probs),
+                    pred.lang,
+                    s_model.name,
+                    s_model.version,
+                )
             )
     pairs = [(item, brand_id, inp) for item in items for brand_id, inp in _advocacy_inputs(item)]
     if pairs:
         preds = a_model.classify([inp for _, _, inp in pairs])
         for (item, brand_id, _), pred in zip(pairs, preds, strict=True):
             labels.append(
-                Label(item.post_id, brand_id, ADVOCACY, pred.label, dict(pred.probs), pred.lang,
-                      a_model.name, a_model.version)
+                Label(
+                    item.post_id,
+                    brand_id,
+                    ADVOCACY,
+                    pred.label,
+                    dict(pred.probs),
+                    pred.lang,
+                    a_model.name,
+                    a_model.version,
+                )
             )
     return labels
 

@@ -143,7 +143,8 @@ def collect(
     since: Since = None,
     until: Until = None,
     brands: Annotated[
-        Path | None, typer.Option("--brands", help="Watchlist file (default GRAPEVINE_BRANDS_FILE).")
+        Path | None,
+        typer.Option("--brands", help="Watchlist file (default GRAPEVINE_BRANDS_FILE)."),
     ] = None,
 ) -> None:
     """Collect posts that mention watched brands and load them into the warehouse.
@@ -178,9 +179,7 @@ def collect(
         raise _fail(exc) from exc
 
 
-def default_window(
-    since: datetime | None, until: datetime | None
-) -> tuple[datetime, datetime]:
+def default_window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The CLI's default for API sources: the 24 hours before --until (default: now)."""
     from datetime import timedelta
 
@@ -382,13 +381,18 @@ def _print_run_sources(results: list[dict[str, object]]) -> None:
         table.add_column(col, justify="left" if col in {"source", "status"} else "right")
     for r in results:
         status = (
-            f"[yellow]skipped: {r['skipped']}[/]" if "skipped" in r
-            else f"[red]failed: {r['error']}[/]" if "error" in r
+            f"[yellow]skipped: {r['skipped']}[/]"
+            if "skipped" in r
+            else f"[red]failed: {r['error']}[/]"
+            if "error" in r
             else "[green]ok[/]"
         )
         table.add_row(
             str(r["source"]),
-            *(f"{r[k]:,}" if k in r else "-" for k in ("read", "matched", "loaded", "duplicates", "quarantined")),
+            *(
+                f"{r[k]:,}" if k in r else "-"
+                for k in ("read", "matched", "loaded", "duplicates", "quarantined")
+            ),
             status,
         )
     console.print(table)
@@ -518,9 +522,7 @@ def demo(
                 print_stance(pipeline.stance_by_brand(engine))
                 found, report_path = _metrics_alerts_report(engine, settings, None, None)
                 counts = pipeline.table_counts(engine)
-        console.print(
-            "warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
-        )
+        console.print("warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
         console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
@@ -553,7 +555,9 @@ def _mount_nlp() -> None:
     """``grapevine eval …`` and ``grapevine train …`` live in the nlp package."""
     from nlp.cli import eval_app, train_app
 
-    app.add_typer(eval_app, name="eval", help="Evaluate a model and the baselines on a labelled file.")
+    app.add_typer(
+        eval_app, name="eval", help="Evaluate a model and the baselines on a labelled file."
+    )
     app.add_typer(train_app, name="train", help="Train the shipped models (reproducibly).")
 
 

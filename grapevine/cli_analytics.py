@@ -60,15 +60,27 @@ def metrics(since: Since = None, until: Until = None) -> None:
         console.print("[yellow]no posts in the warehouse for this window: nothing to compute[/]")
         return
     table = Table(title=f"Brand metrics, {result['first_day']} to {result['end_day']} (excl.)")
-    for col in ("brand", "mentions", "rated", "advocacy", "badvocacy", "net advocacy",
-                "95% interval", "share of voice"):
+    for col in (
+        "brand",
+        "mentions",
+        "rated",
+        "advocacy",
+        "badvocacy",
+        "net advocacy",
+        "95% interval",
+        "share of voice",
+    ):
         table.add_column(col, justify="left" if col == "brand" else "right")
     for r in summary:
         low, high = r["net_advocacy_low"], r["net_advocacy_high"]
         sov = r["share_of_voice"]
         table.add_row(
-            str(r["brand"]), f"{r['mentions']:,}", f"{r['rated']:,}", f"{r['advocacy']:,}",
-            f"{r['badvocacy']:,}", _nas(r["net_advocacy"]),
+            str(r["brand"]),
+            f"{r['mentions']:,}",
+            f"{r['rated']:,}",
+            f"{r['advocacy']:,}",
+            f"{r['badvocacy']:,}",
+            _nas(r["net_advocacy"]),
             "" if low is None else f"{low:+.0f} .. {high:+.0f}",
             "" if sov is None else f"{sov:.0%}",
         )
@@ -106,13 +118,19 @@ def alerts(
         raise _fail(exc) from exc
     found = result["found"]
     if found:
-        table = Table(title="Badvocacy spikes" + (" (dry run: nothing stored or sent)"
-                                                  if dry_run else ""))
+        table = Table(
+            title="Badvocacy spikes" + (" (dry run: nothing stored or sent)" if dry_run else "")
+        )
         for col in ("brand", "day", "badvocacy", "expected", "severity"):
             table.add_column(col, justify="left" if col in ("brand", "day") else "right")
         for a in found:
-            table.add_row(str(a["brand"]), a["day"], f"{a['observed']:.0f}",
-                          f"{a['expected']:.1f}", f"{a['severity']}/10")
+            table.add_row(
+                str(a["brand"]),
+                a["day"],
+                f"{a['observed']:.0f}",
+                f"{a['expected']:.1f}",
+                f"{a['severity']}/10",
+            )
         console.print(table)
     else:
         console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
@@ -126,9 +144,9 @@ def alerts(
 def report(
     since: Since = None,
     until: Until = None,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the HTML file.")
-    ] = Path("report.html"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML file.")] = Path(
+        "report.html"
+    ),
 ) -> None:
     """Write the HTML report: one self-contained file that opens offline in any browser.
 

@@ -38,7 +38,7 @@ class QuerySyntaxError(WatchlistError):
         pointer = " " * position + "^"
         super().__init__(
             f"{message} at position {position}:\n  {query}\n  {pointer}",
-            hint="queries use AND, OR, NOT, parentheses and \"quoted phrases\"",
+            hint='queries use AND, OR, NOT, parentheses and "quoted phrases"',
         )
         self.query = query
         self.position = position

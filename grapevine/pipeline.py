@@ -266,8 +266,10 @@ def stance_by_brand(
             FROM analytics.stg_brand_mentions AS m
             JOIN analytics.stg_posts AS p ON p.post_id = m.post_id
             WHERE p.is_c2c AND NOT m.brand_owned
-              AND (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
-              AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
+              AND (CAST(:since AS timestamptz) IS NULL
+                   OR p.created_at >= CAST(:since AS timestamptz))
+              AND (CAST(:until AS timestamptz) IS NULL
+                   OR p.created_at < CAST(:until AS timestamptz))
         )
         SELECT m.brand,
                count(*) AS mentions,
@@ -295,7 +297,9 @@ def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of the main tables (the demo prints them; tests compare them across reloads)."""
     tables = ("brands", "posts", "post_brands", "quarantine", "classifications")
     with engine.connect() as conn:
-        return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}
+        return {
+            t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables
+        }
 
 
 # --- demo --------------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def load_or_create_key(settings: Settings) -> bytes:
         if len(key) < 16:
             raise ConfigError(
                 "GRAPEVINE_AUTHOR_HASH_KEY is shorter than 16 characters",
-                hint="use a long random value, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`",
+                hint="use a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`",
             )
         return key
     path: Path = settings.author_key_file

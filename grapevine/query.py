@@ -97,8 +97,10 @@ def term_pattern(term: str) -> str:
     left = "" if _is_unspaced(words[0][0]) else r"(?<![\w])"
     if prefix:
         right = r"\w*"
+    elif _is_unspaced(words[-1][-1]):
+        right = ""
     else:
-        right = "" if _is_unspaced(words[-1][-1]) else r"(?![\w])"
+        right = r"(?![\w])"
     return left + core + right
 
 
@@ -168,9 +170,9 @@ def _tokenise(query: str) -> list[_Token]:
         elif ch in "()":
             tokens.append(_Token(ch, ch, i))
             i += 1
-        elif ch in "\"“”":
+        elif ch in '"“”':
             end = i + 1
-            while end < n and query[end] not in "\"“”":
+            while end < n and query[end] not in '"“”':
                 end += 1
             if end >= n:
                 raise QuerySyntaxError("unclosed quote", query=query, position=i)
@@ -179,14 +181,20 @@ def _tokenise(query: str) -> list[_Token]:
                 raise QuerySyntaxError("empty phrase", query=query, position=i)
             tokens.append(_Token("PHRASE", phrase, i))
             i = end + 1
-        elif ch == "-" and (i + 1 < n and not query[i + 1].isspace()) and (
-            not tokens or tokens[-1].kind in {"(", "AND", "OR", "NOT", "-"} or query[i - 1].isspace()
+        elif (
+            ch == "-"
+            and (i + 1 < n and not query[i + 1].isspace())
+            and (
+                not tokens
+                or tokens[-1].kind in {"(", "AND", "OR", "NOT", "-"}
+                or query[i - 1].isspace()
+            )
         ):
             tokens.append(_Token("-", ch, i))
             i += 1
         else:
             end = i
-            while end < n and not query[end].isspace() and query[end] not in "()\"“”":
+            while end < n and not query[end].isspace() and query[end] not in '()"“”':
                 end += 1
             word = query[i:end]
             kind = word if word in _OPERATORS else "TERM"

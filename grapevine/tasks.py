@@ -117,7 +117,7 @@ def collect_all(
         except MissingCredentialsError as exc:
             log.warning("skipping %s: %s", source, exc)
             results.append({"source": source, "skipped": str(exc)})
-        except Exception as exc:  # noqa: BLE001 - reported per source, the others still run
+        except Exception as exc:
             log.exception("source %s failed", source)
             results.append({"source": source, "error": f"{exc.__class__.__name__}: {exc}"})
     return results

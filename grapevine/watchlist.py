@@ -60,7 +60,7 @@ class _CompiledBrand:
 
 
 class Watchlist:
-    """A set of brands with compiled matchers. Build with :meth:`from_yaml` or :meth:`from_brands`."""
+    """Brands with compiled matchers; build with :meth:`from_yaml` or :meth:`from_brands`."""
 
     def __init__(self, brands: Iterable[Brand]) -> None:
         compiled: list[_CompiledBrand] = []
@@ -91,7 +91,9 @@ class Watchlist:
                     hint="competitors must be names of other brands in the same file",
                 )
         self._brands = compiled
-        self._owned_any = frozenset().union(*(b.owned for b in compiled)) if compiled else frozenset()
+        self._owned_any = (
+            frozenset().union(*(b.owned for b in compiled)) if compiled else frozenset()
+        )
 
     # --- construction ----------------------------------------------------------------------
 

@@ -39,8 +39,12 @@ DATA_TABLES = (
 def _answers(url: URL) -> bool:
     try:
         conn = psycopg2.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-            dbname=url.database or "postgres", connect_timeout=3,
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database or "postgres",
+            connect_timeout=3,
         )
     except psycopg2.OperationalError:
         return False

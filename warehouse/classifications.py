@@ -184,7 +184,12 @@ def register_model(
             WHERE NOT model_versions.is_current
             """
         ),
-        {"task": task, "version": model_version, "name": model_name, "details": json.dumps(details)},
+        {
+            "task": task,
+            "version": model_version,
+            "name": model_name,
+            "details": json.dumps(details),
+        },
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from psycopg2.extensions import connection as PgConnection
+from psycopg2.extensions import connection as PgConnection  # noqa: N812
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
@@ -235,7 +235,9 @@ def prepare_batch(
                 (source, source_id, brand_id, m.start, m.end, _opt(m.alias), m.brand_owned)
             )
     return PreparedBatch(
-        posts=copy_text(post_row(i.post, is_c2c=i.is_c2c, keep_handle=keep_handles) for i in unique),
+        posts=copy_text(
+            post_row(i.post, is_c2c=i.is_c2c, keep_handle=keep_handles) for i in unique
+        ),
         n_posts=len(unique),
         mentions=copy_text(mention_rows),
         n_mentions=len(mention_rows),

@@ -117,9 +117,7 @@ def recompute_metrics(
             text("DELETE FROM brand_daily_metrics WHERE day >= :first AND day < :end"),
             {"first": first, "end": end},
         ).rowcount
-        inserted = conn.execute(
-            text(metrics_sql()), {"first_day": first, "end_day": end}
-        ).rowcount
+        inserted = conn.execute(text(metrics_sql()), {"first_day": first, "end_day": end}).rowcount
     log.info("metrics for %s..%s: %d rows replaced by %d", first, end, deleted, inserted)
     return int(inserted)
 

@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+)
+from sqlalchemy import (
     text as sql_text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -61,7 +63,7 @@ class BrandRow(Base):
 
 
 class PostRow(Base):
-    """One collected post. ``(source, source_id)`` is the natural key that makes loads idempotent."""
+    """One collected post; ``(source, source_id)`` is the key that makes loads idempotent."""
 
     __tablename__ = "posts"
     __table_args__ = (
@@ -241,7 +243,7 @@ class AlertRow(Base):
 
 
 class CollectorStateRow(Base):
-    """A source's cursor per scope (a brand's slug, or ``*``), saved only after its batch commits."""
+    """A source's cursor per scope (a brand's slug, or ``*``), saved with its batch."""
 
     __tablename__ = "collector_state"
 

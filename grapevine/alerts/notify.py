@@ -143,9 +143,7 @@ def render(alert: dict[str, Any]) -> Message:
         f"{d.get('history_days', 28)} days.",
     ]
     if share is not None and base_share is not None:
-        lines.append(
-            f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%})."
-        )
+        lines.append(f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%}).")
     lines.append(
         f"p-value {float(alert.get('p_value') or 0):.2g} after correcting for "
         f"{d.get('brands_tested', 1)} brands."

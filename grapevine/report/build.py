@@ -132,31 +132,60 @@ def trend_figure(data: ReportData) -> go.Figure:
         days = [r["day"] for r in rows]
         show = i == 1
         fig.add_trace(
-            go.Scatter(x=days, y=[r["net_advocacy_high"] for r in rows], mode="lines",
-                       line={"width": 0}, hoverinfo="skip", showlegend=False),
-            row=i, col=1,
+            go.Scatter(
+                x=days,
+                y=[r["net_advocacy_high"] for r in rows],
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            row=i,
+            col=1,
         )
         fig.add_trace(
-            go.Scatter(x=days, y=[r["net_advocacy_low"] for r in rows], mode="lines",
-                       line={"width": 0}, fill="tonexty", fillcolor="rgba(49,130,189,0.2)",
-                       name="95% interval", legendgroup="band", showlegend=show,
-                       hoverinfo="skip"),
-            row=i, col=1,
+            go.Scatter(
+                x=days,
+                y=[r["net_advocacy_low"] for r in rows],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(49,130,189,0.2)",
+                name="95% interval",
+                legendgroup="band",
+                showlegend=show,
+                hoverinfo="skip",
+            ),
+            row=i,
+            col=1,
         )
         fig.add_trace(
-            go.Scatter(x=days, y=[r["net_advocacy"] for r in rows], mode="lines+markers",
-                       line={"color": "#3182bd"}, name="net advocacy (day)",
-                       legendgroup="nas", showlegend=show,
-                       customdata=[[r["rated"]] for r in rows],
-                       hovertemplate="%{x|%Y-%m-%d}: %{y:+.0f} (%{customdata[0]} rated)"
-                       "<extra></extra>"),
-            row=i, col=1,
+            go.Scatter(
+                x=days,
+                y=[r["net_advocacy"] for r in rows],
+                mode="lines+markers",
+                line={"color": "#3182bd"},
+                name="net advocacy (day)",
+                legendgroup="nas",
+                showlegend=show,
+                customdata=[[r["rated"]] for r in rows],
+                hovertemplate="%{x|%Y-%m-%d}: %{y:+.0f} (%{customdata[0]} rated)<extra></extra>",
+            ),
+            row=i,
+            col=1,
         )
         fig.add_trace(
-            go.Scatter(x=days, y=[r["net_advocacy_7d"] for r in rows], mode="lines",
-                       line={"color": "#08519c", "dash": "dot"}, name="trailing 7 days",
-                       legendgroup="7d", showlegend=show),
-            row=i, col=1,
+            go.Scatter(
+                x=days,
+                y=[r["net_advocacy_7d"] for r in rows],
+                mode="lines",
+                line={"color": "#08519c", "dash": "dot"},
+                name="trailing 7 days",
+                legendgroup="7d",
+                showlegend=show,
+            ),
+            row=i,
+            col=1,
         )
         marks = alerts_by.get(brand, [])
         if marks:
@@ -166,17 +195,19 @@ def trend_figure(data: ReportData) -> go.Figure:
                     x=[m["window_start"].date() for m in marks],
                     y=[nas_by_day.get(m["window_start"].date(), 0) for m in marks],
                     mode="markers",
-                    marker={"symbol": "x", "size": 14, "color": "#d73027",
-                            "line": {"width": 2}},
+                    marker={"symbol": "x", "size": 14, "color": "#d73027", "line": {"width": 2}},
                     name="badvocacy alert",
                     legendgroup="alert",
                     showlegend=True,
-                    customdata=[[m["severity"], int(m["observed"] or 0),
-                                 float(m["expected"] or 0)] for m in marks],
+                    customdata=[
+                        [m["severity"], int(m["observed"] or 0), float(m["expected"] or 0)]
+                        for m in marks
+                    ],
                     hovertemplate="alert, severity %{customdata[0]}/10: %{customdata[1]} "
                     "badvocacy posts, %{customdata[2]:.1f} expected<extra></extra>",
                 ),
-                row=i, col=1,
+                row=i,
+                col=1,
             )
         fig.update_yaxes(range=[-105, 105], title_text="NAS", row=i, col=1)
     fig.update_layout(
@@ -193,22 +224,28 @@ def share_of_voice_figure(data: ReportData) -> go.Figure:
     for brand in sorted({str(r["brand"]) for r in data.share_of_voice}):
         rows = [r for r in data.share_of_voice if r["brand"] == brand]
         fig.add_trace(
-            go.Scatter(x=[r["day"] for r in rows],
-                       y=[100 * (r["share_of_voice"] or 0) for r in rows],
-                       mode="lines+markers", name=esc(brand),
-                       hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}%<extra></extra>")
+            go.Scatter(
+                x=[r["day"] for r in rows],
+                y=[100 * (r["share_of_voice"] or 0) for r in rows],
+                mode="lines+markers",
+                name=esc(brand),
+                hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}%<extra></extra>",
+            )
         )
     fig.update_layout(
         yaxis={"title": "share of voice (%)", "range": [0, 100]},
-        height=360, template="plotly_white", margin={"t": 30, "b": 40, "l": 60, "r": 20},
+        height=360,
+        template="plotly_white",
+        margin={"t": 30, "b": 40, "l": 60, "r": 20},
     )
     return fig
 
 
 def mix_figure(data: ReportData) -> go.Figure:
     labels = [f"{esc(r['brand'])} · {esc(r['source'])}" for r in data.mix]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["sentiment", "advocacy"],
-                        horizontal_spacing=0.12)
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=["sentiment", "advocacy"], horizontal_spacing=0.12
+    )
 
     def share(row: dict[str, Any], keys: Iterable[str], key: str) -> float:
         total = sum(int(row[k] or 0) for k in keys)
@@ -217,20 +254,36 @@ def mix_figure(data: ReportData) -> go.Figure:
     sentiment = ("positive", "neutral", "negative")
     for key in sentiment:
         fig.add_trace(
-            go.Bar(y=labels, x=[share(r, sentiment, key) for r in data.mix], name=key,
-                   orientation="h", marker_color=COLORS[key], legendgroup="s"),
-            row=1, col=1,
+            go.Bar(
+                y=labels,
+                x=[share(r, sentiment, key) for r in data.mix],
+                name=key,
+                orientation="h",
+                marker_color=COLORS[key],
+                legendgroup="s",
+            ),
+            row=1,
+            col=1,
         )
     stance = ("advocacy", "no_stance", "badvocacy", "unsupported")
     for key in stance:
         name = key.replace("_", " ")
         fig.add_trace(
-            go.Bar(y=labels, x=[share(r, stance, key) for r in data.mix], name=name,
-                   orientation="h", marker_color=COLORS[name], legendgroup="a"),
-            row=1, col=2,
+            go.Bar(
+                y=labels,
+                x=[share(r, stance, key) for r in data.mix],
+                name=name,
+                orientation="h",
+                marker_color=COLORS[name],
+                legendgroup="a",
+            ),
+            row=1,
+            col=2,
         )
     fig.update_layout(
-        barmode="stack", height=200 + 40 * max(len(labels), 1), template="plotly_white",
+        barmode="stack",
+        height=200 + 40 * max(len(labels), 1),
+        template="plotly_white",
         margin={"t": 40, "b": 110, "l": 160, "r": 20},
         legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
     )
@@ -372,9 +425,7 @@ not handle count as mentions but not in the mix.</p>
 """
 
 
-def build_report(
-    engine: Engine, since: datetime | None, until: datetime | None, out: Path
-) -> Path:
+def build_report(engine: Engine, since: datetime | None, until: datetime | None, out: Path) -> Path:
     """Write the report for ``[since, until)`` to ``out`` (atomically) and return its path."""
     data = load(engine, since, until)
     document = render_html(data)
@@ -384,4 +435,3 @@ def build_report(
     tmp.write_text(document, encoding="utf-8")
     tmp.replace(out)
     return out
-

@@ -55,7 +55,7 @@ def test_demo_twice_on_the_embedded_postgres(tmp_path: Path) -> None:
     second = run_demo(tmp_path)
     assert counts(second) == before
     summary_row = next(ln for ln in second.splitlines() if ln.startswith("│ file"))
-    read, matched, loaded, duplicates, _quarantined = (
+    _read, matched, loaded, duplicates, _quarantined = (
         int(c.strip().replace(",", "")) for c in summary_row.split("│")[2:7]
     )
     assert loaded == 0 and duplicates == matched

@@ -25,7 +25,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 START = date(2026, 9, 1)
 SPIKE = START + timedelta(days=34)
 HOSTILE = (
-    '<img src=x onerror="document.title=\'pwned\'">'
+    "<img src=x onerror=\"document.title='pwned'\">"
     "<script>document.title='pwned'</script> Acme is a scam"
 )
 
@@ -46,16 +46,33 @@ def _seed(engine: Engine) -> None:
     bad[34] += 50
     mentions[34] += 50
     posts = daily_series("Acme", START, 40, mentions=mentions, badvocacy=bad, advocacy=30)
-    posts += daily_series("Globex", START, 40, mentions=60, badvocacy=5, advocacy=20,
-                          source="reddit")
+    posts += daily_series(
+        "Globex", START, 40, mentions=60, badvocacy=5, advocacy=20, source="reddit"
+    )
     posts += daily_series("<b>Initech</b>", START, 40, mentions=5, badvocacy=1, advocacy=2)
     posts.append(
-        P(at(SPIKE, 21), ["Acme"], {"Acme": "badvocacy"}, "negative", author_key="hostile",
-          followers=900_000, url="javascript:alert(1)", text=HOSTILE)
+        P(
+            at(SPIKE, 21),
+            ["Acme"],
+            {"Acme": "badvocacy"},
+            "negative",
+            author_key="hostile",
+            followers=900_000,
+            url="javascript:alert(1)",
+            text=HOSTILE,
+        )
     )
     posts.append(
-        P(at(SPIKE, 22), ["Acme"], {"Acme": "badvocacy"}, "negative", author_key="loud",
-          followers=500_000, url="https://social.test/loud", text="Acme lost my bags")
+        P(
+            at(SPIKE, 22),
+            ["Acme"],
+            {"Acme": "badvocacy"},
+            "negative",
+            author_key="loud",
+            followers=500_000,
+            url="https://social.test/loud",
+            text="Acme lost my bags",
+        )
     )
     add_posts(engine, posts, ids)
 
@@ -89,13 +106,22 @@ def test_report_renders_charts_offline_and_escapes_posts(
     chromium = _chromium()
     profile = tmp_path / "profile"
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
-        "--virtual-time-budget=15000", "--window-size=1400,3200",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,3200",
     ]
     dom = subprocess.run(
         [chromium, *flags, "--dump-dom", out.as_uri()],
-        capture_output=True, text=True, timeout=180, check=True,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
     ).stdout
     # plotly drew every chart: an SVG per figure, with its traces
     for div in ("gv-trend", "gv-sov", "gv-mix"):
@@ -111,7 +137,9 @@ def test_report_renders_charts_offline_and_escapes_posts(
     shot = ARTIFACTS / "report.png"
     subprocess.run(
         [chromium, *flags, f"--screenshot={shot}", out.as_uri()],
-        capture_output=True, timeout=180, check=True,
+        capture_output=True,
+        timeout=180,
+        check=True,
     )
     assert shot.exists() and shot.stat().st_size > 20_000
     shutil.copy(out, ARTIFACTS / "report.html")

@@ -72,9 +72,7 @@ def add_brands(engine: Engine, brands: Mapping[str, Sequence[str]]) -> dict[str,
         return {n: i for n, i in rows}
 
 
-def set_models(
-    engine: Engine, sentiment: str = SENTIMENT_V, advocacy: str = ADVOCACY_V
-) -> None:
+def set_models(engine: Engine, sentiment: str = SENTIMENT_V, advocacy: str = ADVOCACY_V) -> None:
     """Register model versions and make these two current."""
     with engine.begin() as conn:
         conn.execute(text("UPDATE model_versions SET is_current = false"))
@@ -119,9 +117,24 @@ def _add(
         p.source_id = sid
         rows.append(
             (
-                p.source, sid, p.url, p.author_key, p.author_handle, p.followers, p.created_at,
-                p.text, p.lang, p.parent_id, p.thread_id, p.likes, p.replies, p.reposts, p.score,
-                p.is_c2c, json.dumps(dict(p.raw)), hashlib.md5(sid.encode()).hexdigest(),
+                p.source,
+                sid,
+                p.url,
+                p.author_key,
+                p.author_handle,
+                p.followers,
+                p.created_at,
+                p.text,
+                p.lang,
+                p.parent_id,
+                p.thread_id,
+                p.likes,
+                p.replies,
+                p.reposts,
+                p.score,
+                p.is_c2c,
+                json.dumps(dict(p.raw)),
+                hashlib.md5(sid.encode()).hexdigest(),
             )
         )
     dbapi = conn.connection.dbapi_connection
@@ -142,15 +155,33 @@ def _add(
             pid = ids[p.source_id]
             if p.sentiment is not None:
                 labels.append(
-                    (pid, None, "sentiment", p.sentiment, 0.9, "{}", p.lang, "test-model",
-                     sentiment_version)
+                    (
+                        pid,
+                        None,
+                        "sentiment",
+                        p.sentiment,
+                        0.9,
+                        "{}",
+                        p.lang,
+                        "test-model",
+                        sentiment_version,
+                    )
                 )
             for b in p.brands:
                 mentions.append((pid, brand_ids[b], b in p.owned_by))
                 if b in p.advocacy:
                     labels.append(
-                        (pid, brand_ids[b], "advocacy", p.advocacy[b], 0.9, "{}", p.lang,
-                         "test-model", advocacy_version)
+                        (
+                            pid,
+                            brand_ids[b],
+                            "advocacy",
+                            p.advocacy[b],
+                            0.9,
+                            "{}",
+                            p.lang,
+                            "test-model",
+                            advocacy_version,
+                        )
                     )
         execute_values(
             cur,

@@ -49,8 +49,16 @@ def _seed(engine: Engine, second_spike: bool = False) -> dict[str, int]:
     posts = daily_series("Acme", START, DAYS, mentions=acme_mentions, badvocacy=acme_bad)
     posts += daily_series("Globex", START, DAYS, mentions=globex_mentions, badvocacy=globex_bad)
     posts.append(  # the loudest badvocate of the spike day, with a link to answer it
-        P(at(SPIKE, 20), ["Acme"], {"Acme": "badvocacy"}, "negative", author_key="loud",
-          followers=250_000, url="https://social.test/loud/1", text="Acme lost my bags. Avoid.")
+        P(
+            at(SPIKE, 20),
+            ["Acme"],
+            {"Acme": "badvocacy"},
+            "negative",
+            author_key="loud",
+            followers=250_000,
+            url="https://social.test/loud/1",
+            text="Acme lost my bags. Avoid.",
+        )
     )
     add_posts(engine, posts, ids)
     run_metrics(engine, Settings(), None, None)
@@ -209,9 +217,7 @@ def test_failed_delivery_is_retried_next_run_on_the_failed_channel_only(
     assert len(webhook.received) == 1 and len(inbox.messages) == 1
 
 
-def test_overlapping_runs_notify_once(
-    engine: Engine, settings: Settings, webhook: Webhook
-) -> None:
+def test_overlapping_runs_notify_once(engine: Engine, settings: Settings, webhook: Webhook) -> None:
     _seed(engine)
     webhook.delay_s = 1.0  # the first run is still sending when the second one looks
     cfg = settings.model_copy(update={"alert_urls": [webhook.url]})

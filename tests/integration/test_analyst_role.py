@@ -28,10 +28,22 @@ def analyst(engine: Engine, migrated_url: URL) -> Iterator[psycopg2.extensions.c
     add_posts(
         engine,
         [
-            P(at(DAY), ["Acme"], {"Acme": "badvocacy"}, author_key="k1",
-              author_handle="real_person", url="https://x.test/1", thread_id="t1"),
-            P(at(DAY, 13), ["Acme", "Globex"], {"Acme": "advocacy", "Globex": "none"},
-              author_key="k2", thread_id="t1"),
+            P(
+                at(DAY),
+                ["Acme"],
+                {"Acme": "badvocacy"},
+                author_key="k1",
+                author_handle="real_person",
+                url="https://x.test/1",
+                thread_id="t1",
+            ),
+            P(
+                at(DAY, 13),
+                ["Acme", "Globex"],
+                {"Acme": "advocacy", "Globex": "none"},
+                author_key="k2",
+                thread_id="t1",
+            ),
         ],
         ids,
     )

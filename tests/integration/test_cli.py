@@ -78,7 +78,9 @@ def test_uninitialised_warehouse_says_run_init_db(
 ) -> None:
     from grapevine.settings import get_settings
 
-    monkeypatch.setenv("GRAPEVINE_DATABASE_URL", database_factory().render_as_string(hide_password=False))
+    monkeypatch.setenv(
+        "GRAPEVINE_DATABASE_URL", database_factory().render_as_string(hide_password=False)
+    )
     get_settings.cache_clear()
     result = runner.invoke(app, ["mentions"])
     assert result.exit_code == 2

@@ -42,7 +42,12 @@ def write_jsonl(path: Path, records: list[dict | str]) -> Path:
 
 
 def post(i: int, text_: str, **extra: object) -> dict:
-    return {"id": str(i), "text": text_, "created_at": f"2026-10-{1 + i % 28:02d}T10:00:00Z", **extra}
+    return {
+        "id": str(i),
+        "text": text_,
+        "created_at": f"2026-10-{1 + i % 28:02d}T10:00:00Z",
+        **extra,
+    }
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
@@ -50,11 +55,18 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
             "posts": conn.execute(
-                text("SELECT id, source, source_id, text, raw, content_hash, updated_at FROM posts ORDER BY id")
+                text(
+                    "SELECT id, source, source_id, text, raw, content_hash, updated_at"
+                    " FROM posts ORDER BY id"
+                )
             ).all(),
             "post_brands": conn.execute(text("SELECT * FROM post_brands ORDER BY 1, 2")).all(),
-            "quarantine": conn.execute(text("SELECT id, line_no, error FROM quarantine ORDER BY id")).all(),
-            "brands": conn.execute(text("SELECT id, name, updated_at FROM brands ORDER BY id")).all(),
+            "quarantine": conn.execute(
+                text("SELECT id, line_no, error FROM quarantine ORDER BY id")
+            ).all(),
+            "brands": conn.execute(
+                text("SELECT id, name, updated_at FROM brands ORDER BY id")
+            ).all(),
         }
 
 
@@ -92,17 +104,28 @@ def test_small_batches_give_the_same_rows_as_one_batch(
 def test_an_edit_updates_the_row_and_its_mentions(
     tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist
 ) -> None:
-    load(write_jsonl(tmp_path / "a.jsonl", [post(1, "Acme Air and Globex both late")]), watchlist, engine, settings)
+    load(
+        write_jsonl(tmp_path / "a.jsonl", [post(1, "Acme Air and Globex both late")]),
+        watchlist,
+        engine,
+        settings,
+    )
     edited = load(
         write_jsonl(tmp_path / "b.jsonl", [post(1, "Actually only Globex was late", likes=4)]),
-        watchlist, engine, settings,
+        watchlist,
+        engine,
+        settings,
     )
     assert (edited.stats.inserted, edited.stats.updated) == (0, 1)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT text, likes FROM posts")).one()
-        brands = conn.execute(
-            text("SELECT b.name FROM post_brands pb JOIN brands b ON b.id = pb.brand_id")
-        ).scalars().all()
+        brands = (
+            conn.execute(
+                text("SELECT b.name FROM post_brands pb JOIN brands b ON b.id = pb.brand_id")
+            )
+            .scalars()
+            .all()
+        )
     assert row == ("Actually only Globex was late", 4)
     assert brands == ["Globex Airlines"]
 
@@ -141,7 +164,10 @@ def test_handles_are_stored_only_when_allowed(
     path = write_jsonl(tmp_path / "h.jsonl", [post(1, "globex", author="@fan")])
     load(path, watchlist, engine, settings.model_copy(update={"store_author_handles": True}))
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT author_handle, raw->>'author' FROM posts")).one() == ("fan", "@fan")
+        assert conn.execute(text("SELECT author_handle, raw->>'author' FROM posts")).one() == (
+            "fan",
+            "@fan",
+        )
 
 
 def test_hostile_input_loads_what_it_can(
@@ -154,7 +180,9 @@ def test_hostile_input_loads_what_it_can(
         b'{"id": "3", "text": "globex \xff\xfe bad bytes", "created_at": "2026-10-01"}',
         b'{"id": "4", "text": "globex broken',
         json.dumps(post(5, 12345)).encode(),
-        json.dumps({"id": "6", "text": "globex future", "created_at": "2099-01-01T00:00:00Z"}).encode(),
+        json.dumps(
+            {"id": "6", "text": "globex future", "created_at": "2099-01-01T00:00:00Z"}
+        ).encode(),
         json.dumps(post(7, "globex lone surrogate \ud800 here")).encode(),
         json.dumps(post(8, "globex 👩‍👩‍👧 Ünïcödé ｆｕｌｌ ｗｉｄｔｈ ‮rtl")).encode(),
         json.dumps([1, 2, 3]).encode(),
@@ -178,7 +206,9 @@ def test_hostile_input_loads_what_it_can(
     assert "likes" in reasons[10]
 
 
-def test_csv_import(tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist) -> None:
+def test_csv_import(
+    tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist
+) -> None:
     path = tmp_path / "p.csv"
     path.write_text(
         "id,text,created_at,author,likes\n"
@@ -190,14 +220,23 @@ def test_csv_import(tmp_path: Path, engine: Engine, settings: Settings, watchlis
     summary = load(path, watchlist, engine, settings)
     assert (summary.loaded, summary.quarantined) == (2, 1)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT text FROM posts WHERE source_id = '1'")).scalar_one() == 'Globex, again: "late"'
+        assert (
+            conn.execute(text("SELECT text FROM posts WHERE source_id = '1'")).scalar_one()
+            == 'Globex, again: "late"'
+        )
 
 
-def test_window_filters_posts(tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist) -> None:
+def test_window_filters_posts(
+    tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist
+) -> None:
     path = write_jsonl(tmp_path / "w.jsonl", [post(i, "globex") for i in range(28)])
     summary = load(
-        path, watchlist, engine, settings,
-        since=datetime(2026, 10, 5, tzinfo=UTC), until=datetime(2026, 10, 8, tzinfo=UTC),
+        path,
+        watchlist,
+        engine,
+        settings,
+        since=datetime(2026, 10, 5, tzinfo=UTC),
+        until=datetime(2026, 10, 8, tzinfo=UTC),
     )
     assert summary.loaded == 3
 

@@ -21,21 +21,50 @@ def _seed(engine: Engine) -> dict[str, int]:
     set_models(engine)
     acme = ["Acme"]
     posts = [
-        P(at(DAY, 9), acme, {"Acme": "advocacy"}, "positive", author_key="a1", followers=1000,
-          likes=10, replies=2, url="https://x.test/1"),
+        P(
+            at(DAY, 9),
+            acme,
+            {"Acme": "advocacy"},
+            "positive",
+            author_key="a1",
+            followers=1000,
+            likes=10,
+            replies=2,
+            url="https://x.test/1",
+        ),
         P(at(DAY, 10), acme, {"Acme": "advocacy"}, "positive", author_key="a2", followers=0),
         P(at(DAY, 11), acme, {"Acme": "advocacy"}, "neutral", author_key="a2", followers=None),
-        P(at(DAY, 12), acme, {"Acme": "badvocacy"}, "negative", author_key="a3", followers=5000,
-          score=40),
+        P(
+            at(DAY, 12),
+            acme,
+            {"Acme": "badvocacy"},
+            "negative",
+            author_key="a3",
+            followers=5000,
+            score=40,
+        ),
         P(at(DAY, 13), acme, {"Acme": "none"}, "neutral", author_key="a4"),
         P(at(DAY, 14), acme, {"Acme": "unsupported"}, "unsupported", author_key="a5", lang="fi"),
         P(at(DAY, 15), acme, {}, None, author_key="a6"),  # not classified yet
         # the brand's own account: left out of every metric
-        P(at(DAY, 16), acme, {"Acme": "advocacy"}, "positive", author_key="own",
-          owned_by=["Acme"], is_c2c=False),
+        P(
+            at(DAY, 16),
+            acme,
+            {"Acme": "advocacy"},
+            "positive",
+            author_key="own",
+            owned_by=["Acme"],
+            is_c2c=False,
+        ),
         # a competitor's account talking about Acme: not customer-to-customer either
-        P(at(DAY, 17), ["Acme", "Globex"], {"Acme": "badvocacy", "Globex": "advocacy"},
-          author_key="globex-own", owned_by=["Globex"], is_c2c=False),
+        P(
+            at(DAY, 17),
+            ["Acme", "Globex"],
+            {"Acme": "badvocacy", "Globex": "advocacy"},
+            author_key="globex-own",
+            owned_by=["Globex"],
+            is_c2c=False,
+        ),
         P(at(DAY, 18), acme, {"Acme": "advocacy"}, source="reddit", author_key="r1"),
         P(at(DAY, 9), ["Globex"], {"Globex": "badvocacy"}, author_key="g1"),
         P(at(DAY, 10), ["Globex"], {"Globex": "none"}, author_key="g2"),
@@ -174,20 +203,32 @@ def test_analyst_views_agree_with_the_table(engine: Engine) -> None:
     ids = _seed(engine)
     recompute_metrics(engine)
     with engine.connect() as conn:
-        trend = conn.execute(
-            text("SELECT * FROM analytics.net_advocacy_trend WHERE brand = 'Acme' AND day = :d"),
-            {"d": DAY},
-        ).mappings().one()
-        sov = conn.execute(
-            text("SELECT * FROM analytics.share_of_voice_daily WHERE day = :d ORDER BY brand"),
-            {"d": DAY},
-        ).mappings().all()
+        trend = (
+            conn.execute(
+                text(
+                    "SELECT * FROM analytics.net_advocacy_trend WHERE brand = 'Acme' AND day = :d"
+                ),
+                {"d": DAY},
+            )
+            .mappings()
+            .one()
+        )
+        sov = (
+            conn.execute(
+                text("SELECT * FROM analytics.share_of_voice_daily WHERE day = :d ORDER BY brand"),
+                {"d": DAY},
+            )
+            .mappings()
+            .all()
+        )
         badvocates = conn.execute(
             text("SELECT author_key, reach_rank FROM analytics.top_badvocates WHERE brand = 'Acme'")
         ).all()
         daily = conn.execute(
-            text("SELECT unclassified, no_stance FROM analytics.brand_metrics_daily"
-                 " WHERE brand_id = :b AND day = :d AND source = 'file'"),
+            text(
+                "SELECT unclassified, no_stance FROM analytics.brand_metrics_daily"
+                " WHERE brand_id = :b AND day = :d AND source = 'file'"
+            ),
             {"b": ids["Acme"], "d": DAY},
         ).one()
     # all sources together: 4 advocacy, 1 badvocacy of 6 rated

@@ -22,7 +22,10 @@ def test_spellings_normalise_to_psycopg2(url: str) -> None:
     parsed = normalise_url(url)
     assert parsed.drivername == "postgresql+psycopg2"
     assert (parsed.host, parsed.port, parsed.database, parsed.username) == (
-        "db.example", 5433, "wh", "u",
+        "db.example",
+        5433,
+        "wh",
+        "u",
     )
     assert "__extra__" not in parsed.query
 

@@ -128,8 +128,9 @@ def test_correction_over_brands_can_silence_a_borderline_alert() -> None:
     today = DayCount(history[-1].day + timedelta(days=1), 24, 115)
     e = evaluate(history, today)
     assert 1e-4 < e.p_count < 0.02
-    quiet = {f"brand{i}": evaluate(steady(seed=i + 1), DayCount(today.day, 10, 100))
-             for i in range(40)}
+    quiet = {
+        f"brand{i}": evaluate(steady(seed=i + 1), DayCount(today.day, 10, 100)) for i in range(40)
+    }
     alone = decide({"acme": e})
     crowded = decide({"acme": e, **quiet})
     assert [f.key for f in alone] == ["acme"]
