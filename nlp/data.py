@@ -15,7 +15,6 @@ from pathlib import Path
 
 from grapevine.domain import Advocacy, Sentiment
 from grapevine.errors import InputError
-
 from nlp.types import AdvocacyInput
 
 #: The shared data folder, relative to the repository (``/work/shared/data`` in the dev setup).
@@ -86,10 +85,31 @@ def semeval_topic(
 # --- synthetic comparative examples --------------------------------------------------------
 
 _FAKE_BRANDS = (
-    "Acme Air", "Globex", "Initech", "Umbrella Bank", "Stark Mobile", "Wayne Foods", "Hooli",
-    "Vandelay Shoes", "Soylent Cafe", "Cyberdyne", "Tyrell Motors", "Wonka", "Oscorp Energy",
-    "Nakatomi Hotels", "Monarch Telecom", "Pied Piper", "Dunder Paper", "Gringotts", "Zorg",
-    "Blue Sun", "Veridian Dynamics", "Massive Dynamic", "Aperture", "Octan", "Krusty Burger",
+    "Acme Air",
+    "Globex",
+    "Initech",
+    "Umbrella Bank",
+    "Stark Mobile",
+    "Wayne Foods",
+    "Hooli",
+    "Vandelay Shoes",
+    "Soylent Cafe",
+    "Cyberdyne",
+    "Tyrell Motors",
+    "Wonka",
+    "Oscorp Energy",
+    "Nakatomi Hotels",
+    "Monarch Telecom",
+    "Pied Piper",
+    "Dunder Paper",
+    "Gringotts",
+    "Zorg",
+    "Blue Sun",
+    "Veridian Dynamics",
+    "Massive Dynamic",
+    "Aperture",
+    "Octan",
+    "Krusty Burger",
 )
 #: (template, label for {a}, label for {b}). Written for this project; see the model card.
 _COMPARATIVE = (
@@ -124,7 +144,9 @@ _COMPARATIVE = (
 )
 
 
-def synthetic_comparative(n_per_template: int = 8, seed: int = 13) -> tuple[list[AdvocacyInput], list[str]]:
+def synthetic_comparative(
+    n_per_template: int = 8, seed: int = 13
+) -> tuple[list[AdvocacyInput], list[str]]:
     """Programmatic comparative posts: one post, two fictional brands, a label for each.
 
     Each post yields two examples (target ``a`` with ``b`` masked, and the reverse), which is
@@ -147,7 +169,9 @@ def synthetic_comparative(n_per_template: int = 8, seed: int = 13) -> tuple[list
 
 
 def _fill(template: str, a: str, b: str) -> tuple[str, dict[str, tuple[int, int]]]:
-    out, spans, pos = [], {}, 0
+    out: list[str] = []
+    spans: dict[str, tuple[int, int]] = {}
+    pos = 0
     for m in re.finditer(r"\{(a|b)\}", template):
         out.append(template[pos : m.start()])
         start = sum(len(p) for p in out)
@@ -166,7 +190,9 @@ def read_table(path: Path) -> list[dict[str, str]]:
     """Rows of a ``.csv`` or ``.tsv`` file (chosen by extension) with a header row."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".tsv"}:
-        raise InputError(f"{path}: unsupported extension {suffix!r}", hint="use a .csv or .tsv file")
+        raise InputError(
+            f"{path}: unsupported extension {suffix!r}", hint="use a .csv or .tsv file"
+        )
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ",")
         return list(reader)
@@ -179,3 +205,22 @@ def column(rows: list[dict[str, str]], name: str, path: Path) -> list[str]:
             f"{path}: no column {name!r}", hint=f"columns are {', '.join(rows[0])}; pass --*-col"
         )
     return [(r.get(name) or "") for r in rows]
+
+
+def write_tweeteval_val_csv(data_dir: Path, out: Path) -> int:
+    """Write TweetEval's validation split as a ``text,label`` CSV for ``grapevine eval``."""
+    texts, labels = tweeteval_val(data_dir)
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels, strict=True))
+    return len(texts)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python -m nlp.data OUT.csv [DATA_DIR]: the TweetEval validation split as an eval file.
+    target = Path(sys.argv[1])
+    source = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_DATA_DIR
+    print(write_tweeteval_val_csv(source, target), "rows written to", target)

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def classification_report(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+def classification_report(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> dict[str, Any]:
     """Metrics over ``labels``. A prediction outside ``labels`` (``unsupported``) counts as wrong.
 
     Macro averages are taken over the task's labels, as in TweetEval (macro recall) and the
@@ -32,7 +34,9 @@ def classification_report(gold: Sequence[str], pred: Sequence[str], labels: Sequ
     return {
         "n": n,
         "accuracy": round(accuracy, 4),
-        "macro_recall": round(sum(float(per_class[lab]["recall"]) for lab in present) / len(present), 4),
+        "macro_recall": round(
+            sum(float(per_class[lab]["recall"]) for lab in present) / len(present), 4
+        ),
         "macro_f1": round(sum(float(per_class[lab]["f1"]) for lab in present) / len(present), 4),
         "per_class": per_class,
     }

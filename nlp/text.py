@@ -50,7 +50,9 @@ def _demojize(text: str) -> str:
     out = emoji.demojize(text, delimiters=(" :", ": "))
     if ":" not in out:
         return out
-    return re.sub(r" :([a-z0-9_&.'’\-]+): ", lambda m: " " + m.group(1).replace("_", " ") + " ", out)
+    return re.sub(
+        r" :([a-z0-9_&.'’\-]+): ", lambda m: " " + m.group(1).replace("_", " ") + " ", out
+    )
 
 
 def _clip(text: str, max_chars: int) -> str:
@@ -73,18 +75,22 @@ def normalise(text: str, *, max_chars: int = MAX_CHARS) -> str:
     if not text:
         return ""
     text = _clip(text, max_chars * 2)
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
-    text = _UNICODE_ESCAPE.sub(_escape_to_char, text)
-    for _ in range(2):  # "&amp;amp;" is common in re-posted text
-        unescaped = html.unescape(text)
-        if unescaped == text:
-            break
-        text = unescaped
-    text = unicodedata.normalize("NFKC", text)
+    if "\\u" in text:
+        text = _UNICODE_ESCAPE.sub(_escape_to_char, text)
+    if "&" in text:
+        for _ in range(2):  # "&amp;amp;" is common in re-posted text
+            unescaped = html.unescape(text)
+            if unescaped == text:
+                break
+            text = unescaped
+    # The costly Unicode steps only run on the posts that need them (most are ASCII).
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+        text = unicodedata.normalize("NFKC", text)
+        text = _demojize(text)
     text = _CONTROL.sub(" ", text)
     text = _URL.sub(" http ", text)
     text = _MENTION.sub("@user", text)
-    text = _demojize(text)
     text = _REPEAT_CHAR.sub(r"\1\1\1", text)
     text = _REPEAT_PUNCT.sub(r"\1\1\1", text)
     text = _SPACE.sub(" ", text).strip()
@@ -92,7 +98,7 @@ def normalise(text: str, *, max_chars: int = MAX_CHARS) -> str:
 
 
 def brand_pattern(brand: str) -> re.Pattern[str] | None:
-    """A case-insensitive whole-word pattern for ``brand`` and its ``#tag``/``@handle``/joined forms."""
+    """Case-insensitive whole-word pattern for ``brand``, its ``#tag``/``@handle``/joined forms."""
     words = [w for w in re.split(r"\s+", brand.strip().lstrip("#@")) if w]
     if not words:
         return None
@@ -141,7 +147,9 @@ def advocacy_text(
     if start is not None and end is not None and 0 <= start < end <= n:
         targets.append((start, end))
     others = [(s, e) for s, e in other_spans if 0 <= s < e <= n]
-    spans = _merge([(s, e, TARGET_MARKER) for s, e in targets] + [(s, e, OTHER_MARKER) for s, e in others])
+    spans = _merge(
+        [(s, e, TARGET_MARKER) for s, e in targets] + [(s, e, OTHER_MARKER) for s, e in others]
+    )
 
     lo, hi = 0, n
     if n > 2 * TARGET_WINDOW + 200:

@@ -52,6 +52,7 @@ class TrainOptions:
     class_weight_power: float = 0.5
     warmup: float = 0.06
     synthetic_per_template: int = 8
+    init_from: Path | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -61,25 +62,33 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def training_examples(opts: TrainOptions) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+def training_examples(
+    opts: TrainOptions,
+) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
     """(train texts, train labels, val texts, val labels, label set), already model-ready."""
     if opts.task == "sentiment":
         tx, ty = data.tweeteval_train(opts.data_dir)
         vx, vy = data.tweeteval_val(opts.data_dir)
-        return [normalise(t) for t in tx], ty, [normalise(t) for t in vx], vy, list(data.SENTIMENT_LABELS)
+        return (
+            [normalise(t) for t in tx],
+            ty,
+            [normalise(t) for t in vx],
+            vy,
+            list(data.SENTIMENT_LABELS),
+        )
     # Advocacy: SemEval topics (minus tweets of TweetEval's validation split, see the data
     # README) + SXSW brand emotion + synthetic comparatives; validate on brand_emotion/val.
     val_keys = {data.loose_key(t) for t in data.tweeteval_val(opts.data_dir)[0]}
     sx, sy = data.semeval_topic(opts.data_dir, ("train", "val"), exclude=val_keys)
     bx, by = data.brand_emotion(opts.data_dir, "train")
     cx, cy = data.synthetic_comparative(opts.synthetic_per_template, opts.seed)
-    vx, vy = data.brand_emotion(opts.data_dir, "val")
+    val_inputs, val_labels = data.brand_emotion(opts.data_dir, "val")
     inputs = sx + bx + cx
     return (
         [_adv(i) for i in inputs],
         sy + by + cy,
-        [_adv(i) for i in vx],
-        vy,
+        [_adv(i) for i in val_inputs],
+        val_labels,
         list(data.ADVOCACY_LABELS),
     )
 
@@ -88,7 +97,9 @@ def _adv(item: AdvocacyInput) -> str:
     return advocacy_text(item.text, item.brand, item.start, item.end, item.other_spans)
 
 
-def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+def bucketed_batches(
+    lengths: Sequence[int], batch_size: int, rng: random.Random
+) -> list[list[int]]:
     """Shuffled batches of similar length: little padding, still random across the epoch."""
     idx = list(range(len(lengths)))
     rng.shuffle(idx)
@@ -139,8 +150,17 @@ def train(opts: TrainOptions) -> dict[str, object]:
     y = torch.tensor([labels.index(label) for label in ty])
 
     model = StanceNet(cfg)
+    if opts.init_from is not None:
+        # Continue from a trained folder (e.g. a second, shorter stage with more synthetic data).
+        from safetensors.torch import load_file
+
+        state = load_file(str(opts.init_from / "weights.safetensors"))
+        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+        log.info("initialised from %s", opts.init_from)
     counts = Counter(ty)
-    weights = torch.tensor([(len(ty) / (len(labels) * counts[lab])) ** opts.class_weight_power for lab in labels])
+    weights = torch.tensor(
+        [(len(ty) / (len(labels) * counts[lab])) ** opts.class_weight_power for lab in labels]
+    )
     loss_fn = nn.CrossEntropyLoss(weight=weights.float())
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.01)
@@ -149,6 +169,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
     total = max(1, int(steps_per_epoch * opts.epochs))
     warmup = max(1, int(total * opts.warmup))
     schedule = {"total": total}
+    planned = total
 
     def lr_at(step: int) -> float:
         if step < warmup:
@@ -172,16 +193,19 @@ def train(opts: TrainOptions) -> dict[str, object]:
             step += 1
             seen += len(batch)
             elapsed = time.perf_counter() - started
-            if step == 30 and opts.max_minutes:
-                # Fit the schedule to the time budget so the learning rate still decays to 0.
+            if opts.max_minutes and step >= 20 and step % 10 == 0:
+                # Fit the schedule to the time budget at the speed measured so far (the
+                # machine is shared, so it changes), so the learning rate still decays to 0.
                 affordable = int(opts.max_minutes * 60 / (elapsed / step))
-                if affordable < schedule["total"]:
-                    log.info("time budget: %d of %d planned steps", affordable, schedule["total"])
-                    schedule["total"] = max(affordable, warmup + 1)
+                schedule["total"] = max(min(affordable, planned), warmup + 1, step + 1)
             if step % 50 == 0:
                 log.info(
                     "step %d/%d loss %.4f %.1f texts/s elapsed %.1f min",
-                    step, schedule["total"], loss.item(), seen / elapsed, elapsed / 60,
+                    step,
+                    schedule["total"],
+                    loss.item(),
+                    seen / elapsed,
+                    elapsed / 60,
                 )
             if step >= schedule["total"]:
                 done = True
@@ -210,6 +234,8 @@ def train(opts: TrainOptions) -> dict[str, object]:
         "weights_sha256_8": version_hash,
     }
     cfg.save(opts.out_dir)
-    (opts.out_dir / "train_metrics.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (opts.out_dir / "train_metrics.json").write_text(
+        json.dumps(report, indent=2) + "\n", encoding="utf-8"
+    )
     log.info("saved %s (%s): val %s", opts.out_dir, version_hash, cfg.train["validation"])
     return report

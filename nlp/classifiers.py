@@ -1,0 +1,294 @@
+"""Classifiers behind the ``Classifier`` protocol, and the loaders the pipeline calls.
+
+``load_sentiment``/``load_advocacy`` return the shipped MiniLM models when the setting is
+``"default"``, else any Hugging Face sequence-classification model (id or local path) with its
+labels mapped onto ours. torch and transformers are imported here only when a model loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grapevine.domain import Advocacy, Sentiment
+from grapevine.errors import ModelError
+from grapevine.settings import Settings, get_settings
+from nlp.lang import detect_language
+from nlp.text import advocacy_text, normalise
+from nlp.types import UNSUPPORTED, AdvocacyInput, Classifier, Prediction
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODELS = {
+    "sentiment": MODELS_DIR / "minilm4-sentiment",
+    "advocacy": MODELS_DIR / "minilm4-advocacy",
+}
+SENTIMENT_LABELS: tuple[str, ...] = tuple(s.value for s in Sentiment)
+ADVOCACY_LABELS: tuple[str, ...] = (
+    Advocacy.ADVOCACY.value,
+    Advocacy.BADVOCACY.value,
+    Advocacy.NONE.value,
+)
+
+
+def _as_text(item: Any) -> str:
+    return item.text if isinstance(item, AdvocacyInput) else str(item)
+
+
+class _BatchedClassifier:
+    """Shared batching: language check, model-ready text, length-sorted dynamic batches.
+
+    Sorting by length before batching means each batch pads to similar lengths, which on
+    CPU is worth about as much as quantisation; results go back in input order.
+    """
+
+    name: str
+    version: str
+    labels: tuple[str, ...]
+    batch_size: int
+    check_language: bool = True
+
+    def _prepare(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def classify(self, batch: Sequence[Any]) -> list[Prediction]:
+        """Classify ``batch``; posts in unsupported languages get the ``unsupported`` label."""
+        langs: list[str | None] = []
+        todo: list[int] = []
+        texts: list[str] = []
+        for i, item in enumerate(batch):
+            lang, ok = detect_language(_as_text(item)) if self.check_language else ("en", True)
+            langs.append(lang)
+            if ok:
+                todo.append(i)
+                texts.append(self._prepare(item))
+        out = [Prediction(UNSUPPORTED, {}, lang) for lang in langs]
+        if texts:
+            probs = self._probs(texts)
+            for row, i in enumerate(todo):
+                p = [float(x) for x in probs[row]]
+                best = max(range(len(p)), key=p.__getitem__)
+                out[i] = Prediction(
+                    self.labels[best], dict(zip(self.labels, p, strict=True)), langs[i]
+                )
+        return out
+
+
+#: Inference backends of the shipped models, fastest first (see ``nlp/onnx_backend.py``).
+BACKENDS = ("onnx", "onnx-int8", "torch-int8", "torch")
+DEFAULT_BACKEND = "onnx"
+
+
+class MiniLMClassifier(_BatchedClassifier):
+    """A shipped model folder (``nlp/models/<name>``) on the MiniLM from the PyPI wheel.
+
+    ``backend``: ``onnx`` (ONNX Runtime, float32; exported once to a cache), ``onnx-int8``,
+    ``torch-int8`` (torch dynamic quantisation) or ``torch`` (float32). If ONNX Runtime is
+    missing or the cache is not writable it falls back to ``torch-int8``. The backend is part
+    of ``version``, since int8 backends can flip a borderline label.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        batch_size: int = 64,
+        backend: str = DEFAULT_BACKEND,
+        cache_dir: Path | None = None,
+    ) -> None:
+        from nlp.model import load_model, load_tokenizer, weights_hash
+
+        if backend not in BACKENDS:
+            raise ModelError(
+                f"unknown backend {backend!r}", hint=f"use one of {', '.join(BACKENDS)}"
+            )
+        self.model, self.cfg = load_model(folder, quantize=False)
+        self.tokenizer = load_tokenizer()
+        self.labels = tuple(self.cfg.labels)
+        self.name = self.cfg.name
+        self.batch_size = batch_size
+        self.targeted = self.cfg.targeted
+        digest = weights_hash(folder)
+        self.runner: Any = None
+        if backend.startswith("onnx"):
+            try:
+                from nlp.onnx_backend import onnx_runner
+
+                int8 = backend == "onnx-int8"
+                key = f"{self.cfg.name}-{digest}"
+                self.runner = onnx_runner(self.model, key, int8=int8, cache_dir=cache_dir)
+            except (ImportError, OSError) as exc:
+                log.warning("ONNX Runtime unavailable (%s); using torch-int8", exc)
+                backend = "torch-int8"
+        if backend == "torch-int8":
+            from nlp.model import quantize_dynamic
+
+            self.model = quantize_dynamic(self.model)
+            if not getattr(self.model, "int8", False):
+                backend = "torch"
+        self.backend = backend
+        self.version = f"{self.cfg.name}-{digest}-{backend}"
+
+    def _prepare(self, item: Any) -> str:
+        if self.targeted:
+            if not isinstance(item, AdvocacyInput):
+                raise ModelError(f"advocacy needs AdvocacyInput, got {type(item).__name__}")
+            return advocacy_text(item.text, item.brand, item.start, item.end, item.other_spans)
+        return normalise(_as_text(item))
+
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        from nlp.model import encode, pad
+
+        ids = encode(self.tokenizer, texts, self.cfg.max_len, targeted=self.targeted)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out = np.zeros((len(ids), len(self.labels)), dtype=np.float64)
+        with torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                sel = order[s : s + self.batch_size]
+                batch = [ids[i] for i in sel]
+                if self.runner is not None:
+                    logits = self.runner.logits(batch)
+                else:
+                    x, m = pad(batch)
+                    logits = self.model(x, m).double().numpy()
+                logits = logits - logits.max(axis=1, keepdims=True)
+                probs = np.exp(logits)
+                out[sel] = probs / probs.sum(axis=1, keepdims=True)
+        return out
+
+
+# --- any Hugging Face sequence classifier -------------------------------------------------
+
+_SYNONYMS = {
+    "sentiment": {
+        "negative": "negative",
+        "neg": "negative",
+        "neutral": "neutral",
+        "neu": "neutral",
+        "positive": "positive",
+        "pos": "positive",
+    },
+    "advocacy": {
+        "advocacy": "advocacy",
+        "badvocacy": "badvocacy",
+        "none": "none",
+        "positive": "advocacy",
+        "pos": "advocacy",
+        "negative": "badvocacy",
+        "neg": "badvocacy",
+        "neutral": "none",
+        "neu": "none",
+    },
+}
+
+
+def map_labels(id2label: dict[int, str], task: str) -> list[str]:
+    """Our label for each of a foreign model's output ids.
+
+    Named labels are mapped by meaning (``positive`` → ``advocacy`` for advocacy);
+    anonymous ``LABEL_0..2`` follow the usual negative/neutral/positive order.
+    """
+    ours = SENTIMENT_LABELS if task == "sentiment" else ADVOCACY_LABELS
+    names = [re.sub(r"[^a-z]", "", id2label[i].lower()) for i in sorted(id2label)]
+    if all(n.startswith("label") for n in names) and len(names) == 3:
+        order = ["negative", "neutral", "positive"]
+        return [_SYNONYMS[task][n] for n in order]
+    mapped = [_SYNONYMS[task].get(n) for n in names]
+    if any(m is None for m in mapped) or not set(mapped) & set(ours):
+        raise ModelError(
+            f"cannot map the model's labels {list(id2label.values())} onto {list(ours)}",
+            hint="use a model with negative/neutral/positive labels",
+        )
+    return [m for m in mapped if m is not None]
+
+
+class HFClassifier(_BatchedClassifier):
+    """Any Hugging Face sequence classifier (``cardiffnlp/twitter-roberta-base-sentiment-latest``).
+
+    For advocacy it is not target-aware: it judges the normalised post as a whole.
+    """
+
+    def __init__(self, model_id: str, task: str, *, batch_size: int = 64) -> None:
+        try:
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(model_id)
+            self.model = AutoModelForSequenceClassification.from_pretrained(model_id).eval()
+        except OSError as exc:
+            raise ModelError(
+                f"cannot load model {model_id!r}: {exc}",
+                hint="set GRAPEVINE_SENTIMENT_MODEL/ADVOCACY_MODEL to 'default', "
+                "a local path or a reachable hub id",
+            ) from exc
+        self.task = task
+        self.labels = SENTIMENT_LABELS if task == "sentiment" else ADVOCACY_LABELS
+        self.columns = map_labels({int(k): v for k, v in self.model.config.id2label.items()}, task)
+        self.name = model_id.rstrip("/").split("/")[-1] if Path(model_id).exists() else model_id
+        revision = getattr(self.model.config, "_commit_hash", None) or "local"
+        self.version = f"{self.name}@{str(revision)[:8]}"
+        self.batch_size = batch_size
+
+    def _prepare(self, item: Any) -> str:
+        return normalise(_as_text(item))
+
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
+        with torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                sel = order[s : s + self.batch_size]
+                enc = self.tokenizer(
+                    [texts[i] for i in sel],
+                    padding=True,
+                    truncation=True,
+                    max_length=256,
+                    return_tensors="pt",
+                )
+                p = torch.softmax(self.model(**enc).logits.float(), dim=-1).double().numpy()
+                for col, label in enumerate(self.columns):
+                    out[sel, self.labels.index(label)] += p[:, col]
+        return out
+
+
+def _load(
+    task: str, setting: str, batch_size: int, loader: Callable[..., Classifier] | None = None
+) -> Classifier:
+    if setting == "default":
+        folder = DEFAULT_MODELS[task]
+        log.info("loading shipped %s model from %s", task, folder)
+        return MiniLMClassifier(folder, batch_size=batch_size)
+    path = Path(setting)
+    if (path / "weights.safetensors").exists():
+        return MiniLMClassifier(path, batch_size=batch_size)
+    return HFClassifier(setting, task, batch_size=batch_size)
+
+
+def load_sentiment(settings: Settings | None = None) -> Classifier:
+    """The post-sentiment classifier (``settings.sentiment_model``); ``classify(list[str])``."""
+    settings = settings or get_settings()
+    return _load("sentiment", settings.sentiment_model, settings.classify_batch_size)
+
+
+def load_advocacy(settings: Settings | None = None) -> Classifier:
+    """The targeted advocacy classifier (``settings.advocacy_model``).
+
+    ``classify(list[AdvocacyInput])``: one prediction per (post, brand) pair.
+    """
+    settings = settings or get_settings()
+    return _load("advocacy", settings.advocacy_model, settings.classify_batch_size)

@@ -1,0 +1,311 @@
+"""Typer apps for ``grapevine eval …`` and ``grapevine train …`` (mounted by ``grapevine.cli``).
+
+Also runnable on its own: ``python -m nlp.cli eval sentiment FILE`` /
+``python -m nlp.cli train sentiment``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nlp.data import DEFAULT_DATA_DIR
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+train_app = typer.Typer(
+    help="Fine-tune the shipped models on the shared training data.", no_args_is_help=True
+)
+eval_app = typer.Typer(
+    help="Evaluate a model (and the baselines) on a labelled CSV/TSV.", no_args_is_help=True
+)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Shared data folder (see its README).")]
+Epochs = Annotated[float, typer.Option(help="Passes over the training data (fractions allowed).")]
+Seed = Annotated[int, typer.Option(help="Random seed (data order, head initialisation).")]
+Lr = Annotated[float, typer.Option("--lr", help="Peak learning rate (linear warm-up and decay).")]
+BatchSize = Annotated[int, typer.Option(help="Training batch size.")]
+MaxLen = Annotated[int, typer.Option(help="Maximum tokens per input.")]
+Layers = Annotated[int, typer.Option(help="Encoder layers kept from the 6-layer MiniLM.")]
+Limit = Annotated[int | None, typer.Option(help="Train on a random subset of this many examples.")]
+MaxMinutes = Annotated[
+    float | None, typer.Option(help="Time budget; the schedule is shortened to fit.")
+]
+Threads = Annotated[int, typer.Option(help="torch CPU threads.")]
+
+
+def _train(task: str, out: Path | None, **kwargs: object) -> None:
+    from nlp.train import TrainOptions, train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    out_dir = out or MODELS_DIR / f"minilm4-{task}"
+    report = train(TrainOptions(task=task, out_dir=out_dir, **kwargs))  # type: ignore[arg-type]
+    typer.echo(json.dumps({k: report[k] for k in ("accuracy", "macro_recall", "macro_f1")}))
+
+
+@train_app.command("sentiment")
+def train_sentiment(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write.")] = None,
+    epochs: Epochs = 2.0,
+    seed: Seed = 13,
+    lr: Lr = 1e-4,
+    batch_size: BatchSize = 32,
+    max_len: MaxLen = 64,
+    n_layers: Layers = 4,
+    limit: Limit = None,
+    max_minutes: MaxMinutes = None,
+    threads: Threads = 2,
+) -> None:
+    """Fine-tune the sentiment model on TweetEval (train_reconstructed.tsv; val for scores)."""
+    _train(
+        "sentiment",
+        out,
+        data_dir=data_dir,
+        epochs=epochs,
+        seed=seed,
+        lr=lr,
+        batch_size=batch_size,
+        max_len=max_len,
+        n_layers=n_layers,
+        limit=limit,
+        max_minutes=max_minutes,
+        threads=threads,
+    )
+
+
+@train_app.command("advocacy")
+def train_advocacy(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write.")] = None,
+    epochs: Epochs = 2.0,
+    seed: Seed = 13,
+    lr: Lr = 1e-4,
+    batch_size: BatchSize = 32,
+    max_len: MaxLen = 64,
+    n_layers: Layers = 4,
+    limit: Limit = None,
+    max_minutes: MaxMinutes = None,
+    threads: Threads = 2,
+    synthetic_per_template: Annotated[
+        int, typer.Option(help="Synthetic posts per comparative template.")
+    ] = 8,
+    init_from: Annotated[
+        Path | None, typer.Option(help="Start from this trained model folder.")
+    ] = None,
+) -> None:
+    """Fine-tune the targeted advocacy model (SemEval topics + brand emotion + synthetic)."""
+    _train(
+        "advocacy",
+        out,
+        data_dir=data_dir,
+        epochs=epochs,
+        seed=seed,
+        lr=lr,
+        batch_size=batch_size,
+        max_len=max_len,
+        n_layers=n_layers,
+        limit=limit,
+        max_minutes=max_minutes,
+        threads=threads,
+        synthetic_per_template=synthetic_per_template,
+        init_from=init_from,
+    )
+
+
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Labelled .csv or .tsv file with a header row.", exists=True, dir_okay=False
+    ),
+]
+TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the post text.")]
+LabelCol = Annotated[str, typer.Option("--label-col", help="Column holding the gold label.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+Baselines = Annotated[
+    bool, typer.Option("--baselines/--no-baselines", help="Also run VADER and TF-IDF + LR.")
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", help="'default', a model folder or a HF id (default: settings)."),
+]
+Backend = Annotated[
+    str, typer.Option("--backend", help="Shipped models: onnx | onnx-int8 | torch-int8 | torch.")
+]
+
+
+def _classifier(task: str, model: str | None, backend: str) -> object:
+    from grapevine.settings import get_settings
+    from nlp import classifiers
+
+    settings = get_settings()
+    name = model or (settings.sentiment_model if task == "sentiment" else settings.advocacy_model)
+    folder = classifiers.DEFAULT_MODELS[task] if name == "default" else Path(name)
+    if (folder / "weights.safetensors").exists():
+        return classifiers.MiniLMClassifier(
+            folder, batch_size=settings.classify_batch_size, backend=backend
+        )
+    return classifiers.HFClassifier(name, task, batch_size=settings.classify_batch_size)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print our errors as one line (message and hint) and exit 2, without a traceback."""
+    from grapevine.errors import GrapevineError
+
+    try:
+        yield
+    except GrapevineError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _run_eval(
+    task: str,
+    file: Path,
+    items: list[object],
+    gold: list[str],
+    *,
+    model: str | None,
+    backend: str,
+    baselines: bool,
+    data_dir: Path,
+    as_json: bool,
+) -> None:
+    from nlp import evaluate
+
+    with _user_errors():
+        evaluate.check_labels(gold, _labels(task), file)
+        clf = _classifier(task, model, backend)
+        result: dict[str, object] = {"task": task, **evaluate.evaluate_classifier(clf, items, gold)}  # type: ignore[arg-type]
+        if baselines:
+            result["baselines"] = evaluate.evaluate_baselines(task, items, gold, data_dir)
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        _render(result)
+
+
+def _labels(task: str) -> tuple[str, ...]:
+    from nlp import data
+
+    return data.SENTIMENT_LABELS if task == "sentiment" else data.ADVOCACY_LABELS
+
+
+def _render(result: dict[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    summary = Table(title=f"{result['task']} evaluation (n={result['n']})")
+    summary.add_column("model", overflow="fold")
+    for col in ("accuracy", "macro recall", "macro F1", "texts/s", "unsupported"):
+        summary.add_column(col, justify="right", no_wrap=True)
+    rows: list[tuple[str, dict[str, object]]] = [(str(result["model_version"]), result)]
+    rows += list(dict(result.get("baselines") or {}).items())  # type: ignore[call-overload]
+    for name, r in rows:
+        summary.add_row(
+            name,
+            f"{r['accuracy']:.3f}",
+            f"{r['macro_recall']:.3f}",
+            f"{r['macro_f1']:.3f}",
+            str(r["texts_per_second"]),
+            str(r.get("unsupported", 0)),
+        )
+    console.print(summary)
+    per_class = Table(title=f"per class: {result['model_version']}")
+    for col in ("label", "precision", "recall", "F1", "support"):
+        per_class.add_column(col, justify="left" if col == "label" else "right")
+    for label, m in dict(result["per_class"]).items():  # type: ignore[call-overload]
+        per_class.add_row(
+            label,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["support"]),
+        )
+    console.print(per_class)
+
+
+@eval_app.command("sentiment")
+def eval_sentiment(
+    file: FileArg,
+    text_col: TextCol = "text",
+    label_col: LabelCol = "label",
+    as_json: JsonOut = False,
+    baselines: Baselines = True,
+    model: ModelOpt = None,
+    backend: Backend = "onnx",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Score the sentiment model on FILE (labels negative|neutral|positive)."""
+    from nlp.data import column, read_table
+
+    with _user_errors():
+        rows = read_table(file)
+        texts = column(rows, text_col, file)
+        gold = [g.strip().lower() for g in column(rows, label_col, file)]
+    _run_eval(
+        "sentiment",
+        file,
+        list(texts),
+        gold,
+        model=model,
+        backend=backend,
+        baselines=baselines,
+        data_dir=data_dir,
+        as_json=as_json,
+    )
+
+
+@eval_app.command("advocacy")
+def eval_advocacy(
+    file: FileArg,
+    text_col: TextCol = "text",
+    brand_col: Annotated[
+        str, typer.Option("--brand-col", help="Column naming the target brand.")
+    ] = "brand",
+    label_col: LabelCol = "label",
+    as_json: JsonOut = False,
+    baselines: Baselines = True,
+    model: ModelOpt = None,
+    backend: Backend = "onnx",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Score the advocacy model on FILE (labels advocacy|badvocacy|none, one brand per row)."""
+    from nlp.data import column, read_table
+    from nlp.types import AdvocacyInput
+
+    with _user_errors():
+        rows = read_table(file)
+        texts = column(rows, text_col, file)
+        brands = column(rows, brand_col, file)
+        gold = [g.strip().lower() for g in column(rows, label_col, file)]
+    items: list[object] = [
+        AdvocacyInput(t, b, None, None) for t, b in zip(texts, brands, strict=True)
+    ]
+    _run_eval(
+        "advocacy",
+        file,
+        items,
+        gold,
+        model=model,
+        backend=backend,
+        baselines=baselines,
+        data_dir=data_dir,
+        as_json=as_json,
+    )
+
+
+app = typer.Typer(no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+
+if __name__ == "__main__":
+    app()
