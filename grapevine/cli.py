@@ -250,7 +250,8 @@ def _collect_file(
 
 def _print_collect_summary(summaries: list[CollectSummary]) -> None:
     table = Table(title="Collection summary")
-    for col in ("source", "read", "matched", "loaded", "duplicates", "quarantined"):
+    columns = ("source", "read", "matched", "loaded", "duplicates", "quarantined", "replies")
+    for col in columns:
         table.add_column(col, justify="left" if col == "source" else "right")
     for s in summaries:
         table.add_row(
@@ -260,7 +261,12 @@ def _print_collect_summary(summaries: list[CollectSummary]) -> None:
             f"{s.loaded:,}",
             f"{s.duplicates:,}",
             f"{s.quarantined:,}",
+            f"{s.thread_replies:,}",
         )
+    table.caption = (
+        "matched: posts naming a watched brand; replies: replies that name none, kept as "
+        "context because their thread does; loaded counts both"
+    )
     console.print(table)
     for s in summaries:
         if s.out_of_window:

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from collectors.base import Collector, Page
 from collectors.file import FileCollector
+from grapevine.domain import Post
 from grapevine.errors import WarehouseError
 from grapevine.privacy import Pseudonymiser, pseudonymiser_from_settings
 from grapevine.settings import Settings
@@ -96,6 +97,8 @@ class CollectSummary:
     source: str
     read: int = 0
     matched: int = 0
+    #: Replies that name no watched brand, kept because their thread does (see ``prepare``).
+    thread_replies: int = 0
     out_of_window: int = 0
     stats: LoadStats = field(default_factory=LoadStats)
 
@@ -112,16 +115,84 @@ class CollectSummary:
         return self.stats.quarantined + self.stats.quarantine_duplicates
 
 
-def prepare(page: Page, watchlist: Watchlist) -> tuple[list[LoadItem], int]:
-    """Match a page's posts against the watchlist; returns the items to load and how many read."""
-    items = []
+ThreadKey = tuple[str, str]
+
+
+def prepare(
+    page: Page,
+    watchlist: Watchlist,
+    watched_threads: set[ThreadKey] | None = None,
+    lookup: Callable[[set[ThreadKey]], set[ThreadKey]] | None = None,
+) -> tuple[list[LoadItem], int, int]:
+    """Match a page's posts against the watchlist.
+
+    Returns the items to load, how many posts mention a brand, and how many replies are kept
+    as thread context: a reply that names no brand ("same here, mine swelled too") is where
+    customers advise each other, so it is kept when its thread is about a watched brand, i.e.
+    when a post of that thread mentions one (earlier in this run, ``watched_threads``, or
+    already in the warehouse, ``lookup``). It gets no brand rows, so metrics do not count it;
+    the thread views show it. Other posts that name no brand are dropped.
+    """
+    watched = watched_threads if watched_threads is not None else set()
+    items: list[LoadItem] = []
+    orphans = []
     for post in page.posts:
         mentions = watchlist.match(post.text, post.author_handle)
+        thread = _thread_key(post)
         if mentions:
             items.append(
                 LoadItem(post, mentions, is_c2c=not watchlist.is_owned_handle(post.author_handle))
             )
-    return items, len(page.posts)
+            watched.add(thread)
+        elif post.parent_id is not None:
+            orphans.append((post, thread))
+    matched = len(items)
+    unknown = {t for _, t in orphans if t not in watched}
+    if unknown and lookup is not None:
+        watched |= lookup(unknown)
+    for post, thread in orphans:
+        if thread in watched:
+            items.append(
+                LoadItem(post, (), is_c2c=not watchlist.is_owned_handle(post.author_handle))
+            )
+    return items, matched, len(items) - matched
+
+
+def _thread_key(post: Post) -> ThreadKey:
+    """The thread a post belongs to; a post with neither thread nor parent starts its own."""
+    return (post.source, post.thread_id or post.parent_id or post.source_id)
+
+
+def watched_threads_in(engine: Engine, keys: set[ThreadKey]) -> set[ThreadKey]:
+    """Which of these threads already hold a post that mentions a watched brand."""
+    if not keys:
+        return set()
+    query = text(
+        """
+        WITH keys AS (
+            SELECT * FROM unnest(CAST(:sources AS text[]), CAST(:threads AS text[]))
+                AS k(source, thread_id)
+        ),
+        members AS (  -- posts in the thread, and its root when stored without a thread id
+            SELECT k.source, k.thread_id, p.id
+            FROM keys AS k JOIN posts AS p
+                ON p.source = k.source AND p.thread_id = k.thread_id
+            UNION ALL
+            SELECT k.source, k.thread_id, p.id
+            FROM keys AS k JOIN posts AS p
+                ON p.source = k.source AND p.source_id = k.thread_id
+        )
+        SELECT DISTINCT m.source, m.thread_id
+        FROM members AS m
+        WHERE EXISTS (SELECT 1 FROM post_brands AS pb WHERE pb.post_id = m.id)
+        """
+    )
+    ordered = sorted(keys)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            query, {"sources": [k[0] for k in ordered], "threads": [k[1] for k in ordered]}
+        )
+        return {(source, thread) for source, thread in rows}
 
 
 def run_collector(
@@ -158,12 +229,18 @@ def run_collector(
         if progress is not None:
             progress(done)
 
+    threads: set[ThreadKey] = set()
+
+    def lookup(keys: set[ThreadKey]) -> set[ThreadKey]:
+        return watched_threads_in(engine, keys)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grapevine-load") as pool:
         pending: tuple[Future[LoadStats], int] | None = None
         for page in collector.collect(watchlist.brands, since, until, cursors):
-            items, read = prepare(page, watchlist)
-            summary.read += read + len(page.quarantined)
-            summary.matched += len(items)
+            items, matched, replies = prepare(page, watchlist, threads, lookup)
+            summary.read += len(page.posts) + len(page.quarantined)
+            summary.matched += matched
+            summary.thread_replies += replies
             batch = prepare_batch(items, brand_ids, page.quarantined, keep_handles=keep)
             if pending is not None:
                 finish(*pending)

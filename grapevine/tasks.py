@@ -99,6 +99,7 @@ def collect_source(
         "source": source,
         "read": sum(s.read for s in summaries),
         "matched": sum(s.matched for s in summaries),
+        "thread_replies": sum(s.thread_replies for s in summaries),
         "loaded": sum(s.loaded for s in summaries),
         "duplicates": sum(s.duplicates for s in summaries),
         "quarantined": sum(s.quarantined for s in summaries),

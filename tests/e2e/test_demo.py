@@ -55,10 +55,11 @@ def test_demo_twice_on_the_embedded_postgres(tmp_path: Path) -> None:
     second = run_demo(tmp_path)
     assert counts(second) == before
     summary_row = next(ln for ln in second.splitlines() if ln.startswith("│ file"))
-    _read, matched, loaded, duplicates, _quarantined = (
-        int(c.strip().replace(",", "")) for c in summary_row.split("│")[2:7]
+    _read, matched, loaded, duplicates, _quarantined, replies = (
+        int(c.strip().replace(",", "")) for c in summary_row.split("│")[2:8]
     )
-    assert loaded == 0 and duplicates == matched
+    assert replies > 0  # replies that name no brand are kept as thread context
+    assert loaded == 0 and duplicates == matched + replies
 
     pgdata = tmp_path / "demo" / "pgdata"
     assert (pgdata / "PG_VERSION").exists()  # the data folder is kept for the next run

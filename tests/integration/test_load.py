@@ -258,3 +258,43 @@ def test_mentions_view_counts_c2c_only(
     assert [(r.brand, r.mentions, r.c2c_mentions, r.unique_authors) for r in rows] == [
         ("Acme Air", 4, 3, 2)
     ]
+
+
+def test_replies_in_a_watched_thread_are_kept_as_context(
+    tmp_path: Path, engine: Engine, settings: Settings, watchlist: Watchlist
+) -> None:
+    first = write_jsonl(
+        tmp_path / "t1.jsonl",
+        [
+            post(1, "Globex lost my bag, avoid"),  # a root without thread_id
+            post(2, "same here, three times this year", parent_id="1"),
+            post(3, "off-topic thread start"),
+            post(4, "reply in an unwatched thread", parent_id="3"),
+        ],
+    )
+    summary = load(first, watchlist, engine, settings)
+    assert (summary.matched, summary.thread_replies, summary.loaded) == (1, 1, 2)
+    # A later file: a reply to the stored thread, found through the warehouse.
+    later = write_jsonl(
+        tmp_path / "t2.jsonl",
+        [post(5, "did they ever pay you back?", parent_id="2", thread_id="1")],
+    )
+    assert load(later, watchlist, engine, settings).thread_replies == 1
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.source_id, count(pb.brand_id) FROM posts p"
+                " LEFT JOIN post_brands pb ON pb.post_id = p.id GROUP BY 1 ORDER BY 1"
+            )
+        ).all()
+    assert rows == [("1", 1), ("2", 0), ("5", 0)]  # context replies get no brand rows
+    with engine.connect() as conn:
+        conversation = conn.execute(
+            text(
+                "SELECT source_id, names_brand FROM analytics.thread_conversations"
+                " WHERE brand = 'Globex Airlines' ORDER BY created_at, post_id"
+            )
+        ).all()
+    assert conversation == [("1", True), ("2", False), ("5", False)]
+    again = load(first, watchlist, engine, settings)
+    assert (again.loaded, again.duplicates) == (0, 2)
