@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import requests
@@ -235,6 +235,67 @@ def _json_problem(content_type: str | None, body: bytes) -> str | None:
 # --- requests (praw, tweepy, Mastodon.py, plain requests) ----------------------------------------
 
 
+class _Response(Protocol):
+    """What the gate needs of a ``requests`` or ``httpx`` response."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def content(self) -> bytes: ...
+    def close(self) -> None: ...
+
+
+_R = TypeVar("_R", bound=_Response)
+
+
+def gated_call(
+    gate: RequestGate,
+    url: str,
+    send: Callable[[], _R],
+    transient: tuple[type[BaseException], ...],
+) -> _R:
+    """Send through ``gate``: budget, rate-limit waits, and retries with back-off.
+
+    Retried: the ``transient`` exceptions (timeouts, dropped connections), 429/5xx, and a 2xx
+    whose JSON body is truncated or malformed. One loop for both HTTP stacks, so ``requests``
+    (praw, tweepy, Mastodon.py, Hacker News) and ``httpx`` (atproto) behave alike.
+    """
+    attempt = 0
+    while True:
+        gate.before_request(url)
+        try:
+            response = send()
+        except transient as exc:
+            what = exc.__class__.__name__
+            gate.wait(gate.retry_delay(attempt, None, what, url), what)
+            attempt += 1
+            continue
+        gate.observe(response.headers)
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            what = f"HTTP {status}"
+            delay = gate.retry_delay(attempt, response.headers, what, url)
+            response.close()
+            gate.wait(delay, what)
+            attempt += 1
+            continue
+        if 200 <= status < 300:
+            problem = _json_problem(response.headers.get("content-type"), response.content)
+            if problem is not None:
+                try:
+                    delay = gate.retry_delay(attempt, None, problem, url)
+                except TransientHTTPError as exc:
+                    raise BadPayloadError(
+                        str(exc), url=_short(url), body=response.content
+                    ) from None
+                gate.wait(delay, problem)
+                attempt += 1
+                continue
+        return response
+
+
 class GatedSession(requests.Session):
     """A ``requests.Session`` whose every request goes through a :class:`RequestGate`.
 
@@ -268,41 +329,16 @@ class GatedSession(requests.Session):
         sdk_timeout = kwargs.get("timeout")
         if not isinstance(sdk_timeout, int | float) or not 0 < sdk_timeout < self.timeout:
             kwargs["timeout"] = self.timeout
-        attempt = 0
-        while True:
-            self.gate.before_request(url)
-            try:
-                response = super().request(method, url, *args, **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                what = f"{exc.__class__.__name__}"
-                self.gate.wait(self.gate.retry_delay(attempt, None, what, url), what)
-                attempt += 1
-                continue
-            self.gate.observe(response.headers)
-            status = response.status_code
-            if status in RETRY_STATUSES:
-                what = f"HTTP {status}"
-                delay = self.gate.retry_delay(attempt, response.headers, what, url)
-                response.close()
-                self.gate.wait(delay, what)
-                attempt += 1
-                continue
-            if 200 <= status < 300:
-                problem = _json_problem(response.headers.get("content-type"), response.content)
-                if problem is not None:
-                    try:
-                        delay = self.gate.retry_delay(attempt, None, problem, url)
-                    except TransientHTTPError as exc:
-                        raise BadPayloadError(
-                            str(exc), url=_short(url), body=response.content
-                        ) from None
-                    self.gate.wait(delay, problem)
-                    attempt += 1
-                    continue
-            if self.strip_rate_headers:
-                for name in (*REMAINING_HEADERS, *RESET_HEADERS, "x-ratelimit-used"):
-                    response.headers.pop(name, None)
-            return response
+        response = gated_call(
+            self.gate,
+            url,
+            lambda: super(GatedSession, self).request(method, url, *args, **kwargs),
+            (requests.Timeout, requests.ConnectionError),
+        )
+        if self.strip_rate_headers:
+            for name in (*REMAINING_HEADERS, *RESET_HEADERS, "x-ratelimit-used"):
+                response.headers.pop(name, None)
+        return response
 
     def _rewritten(self, url: str) -> str:
         for prefix, target in self.rewrite.items():
@@ -322,40 +358,14 @@ class GatedTransport(httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
-        attempt = 0
-        while True:
-            self.gate.before_request(url)
-            try:
-                response = self.inner.handle_request(request)
-                response.read()
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
-                what = exc.__class__.__name__
-                self.gate.wait(self.gate.retry_delay(attempt, None, what, url), what)
-                attempt += 1
-                continue
-            self.gate.observe(response.headers)
-            status = response.status_code
-            if status in RETRY_STATUSES:
-                what = f"HTTP {status}"
-                delay = self.gate.retry_delay(attempt, response.headers, what, url)
-                response.close()
-                self.gate.wait(delay, what)
-                attempt += 1
-                continue
-            if 200 <= status < 300:
-                problem = _json_problem(response.headers.get("content-type"), response.content)
-                if problem is not None:
-                    try:
-                        delay = self.gate.retry_delay(attempt, None, problem, url)
-                    except TransientHTTPError as exc:
-                        raise BadPayloadError(
-                            str(exc), url=_short(url), body=response.content
-                        ) from None
-                    self.gate.wait(delay, problem)
-                    attempt += 1
-                    continue
+        def send() -> httpx.Response:
+            response = self.inner.handle_request(request)
+            response.read()
             return response
+
+        return gated_call(
+            self.gate, str(request.url), send, (httpx.TimeoutException, httpx.NetworkError)
+        )
 
     def close(self) -> None:
         self.inner.close()
