@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing as mp
-import os
 import signal
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import psycopg2  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
+from benchmarks._db import bench_database  # noqa: E402
 from collectors.registry import build_collector  # noqa: E402
 from grapevine.pipeline import run_collector  # noqa: E402
 from grapevine.privacy import Pseudonymiser  # noqa: E402
@@ -44,7 +40,6 @@ from tests.fakes.harness import BRANDS_YAML  # noqa: E402
 from warehouse import migrate  # noqa: E402
 from warehouse.engine import make_engine  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 #: The largest page each API serves (HN: Algolia's 1,000, which forces window narrowing).
 PAGE_SIZES = {"reddit": 100, "x": 100, "bluesky": 100, "mastodon": 40, "hackernews": 1000}
 
@@ -65,16 +60,6 @@ def _serve(source: str, items: int, port_queue: Any, stop: Any) -> None:
     server.stop()
 
 
-def _admin(url: Any, sql: str) -> None:
-    conn = psycopg2.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 def bench_source(source: str, items: int, db_url: str) -> tuple[int, float, int]:
     """(rows loaded, seconds, requests) for one source."""
     ctx = mp.get_context("fork")
@@ -92,7 +77,7 @@ def bench_source(source: str, items: int, db_url: str) -> tuple[int, float, int]
         )
         pseudo = Pseudonymiser(b"benchmark-key-0123456789")
         collector = build_collector(source, settings, pseudo, page_size=PAGE_SIZES[source])
-        engine = make_engine(url=make_url(db_url))
+        engine = make_engine(url=db_url)
         try:
             started = time.perf_counter()
             summary = run_collector(
@@ -121,12 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     # A killed benchmark still drops its database (the ``finally`` below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    admin = make_url(os.environ.get("GRAPEVINE_BENCH_DATABASE_URL", DEFAULT_URL))
-    name = f"gv_bench_{uuid.uuid4().hex[:10]}"
-    _admin(admin, f'CREATE DATABASE "{name}"')
-    db_url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url=make_url(db_url))
+    with bench_database() as url:
+        db_url = url.render_as_string(hide_password=False)
+        engine = make_engine(url=url)
         migrate.upgrade(engine)
         engine.dispose()
         print(f"{'source':<11} {'items':>7} {'seconds':>8} {'items/s':>8} {'requests':>8}")
@@ -138,8 +120,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             if loaded != args.items:
                 print(f"  !! {source} loaded {loaded} of {args.items} items", file=sys.stderr)
-    finally:
-        _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0
 
 
