@@ -15,25 +15,14 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 from grapevine.settings import Settings, get_settings
-from warehouse import migrate
+from tests.pg import empty_warehouse, migrate_database
 from warehouse.engine import make_engine, normalise_url
 
 LOCAL_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-DATA_TABLES = (
-    "alerts",
-    "brand_daily_metrics",
-    "classifications",
-    "post_brands",
-    "posts",
-    "quarantine",
-    "collector_state",
-    "model_versions",
-    "brands",
-)
 
 
 def _answers(url: URL) -> bool:
@@ -101,11 +90,7 @@ def database_factory(pg_admin_url: URL) -> Iterator[Callable[[], URL]]:
 
 @pytest.fixture(scope="session")
 def migrated_url(database_factory: Callable[[], URL]) -> URL:
-    url = database_factory()
-    engine = make_engine(url=url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrate_database(database_factory())
 
 
 @pytest.fixture(scope="session")
@@ -119,8 +104,7 @@ def session_engine(migrated_url: URL) -> Iterator[Engine]:
 def engine(session_engine: Engine) -> Iterator[Engine]:
     """The session's migrated warehouse, emptied after each test."""
     yield session_engine
-    with session_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    empty_warehouse(session_engine)
 
 
 @pytest.fixture

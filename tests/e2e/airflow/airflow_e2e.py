@@ -66,22 +66,6 @@ def counts(snap: dict[str, list[str]]) -> dict[str, int]:
     return {table: len(rows) for table, rows in snap.items()}
 
 
-def empty_warehouse(engine: Engine) -> None:
-    tables = [
-        "alerts",
-        "brand_daily_metrics",
-        "classifications",
-        "post_brands",
-        "posts",
-        "quarantine",
-        "collector_state",
-        "model_versions",
-        "brands",
-    ]
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 def differences(a: dict[str, list[str]], b: dict[str, list[str]]) -> dict[str, int]:
     """Per table, how many rows one snapshot has that the other lacks (empty: identical)."""
     out = {}

@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL
 from tests.fakes import FakeHackerNews, FakeReddit
 from tests.fakes import reddit as fake_reddit
 from tests.fakes.corpus import Corpus
-from warehouse import migrate
+from tests.pg import migrate_database
 from warehouse.engine import make_engine
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,11 +75,7 @@ def airflow_metadata_url(database_factory: Callable[[], URL], tmp_path_factory) 
 
 @pytest.fixture(scope="session")
 def airflow_warehouse_url(database_factory: Callable[[], URL]) -> URL:
-    url = database_factory()
-    engine = make_engine(url=url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrate_database(database_factory())
 
 
 @pytest.fixture(scope="session")

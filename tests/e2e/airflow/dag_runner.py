@@ -16,12 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from airflow_e2e import empty_warehouse, snapshot
+# Run as a script: make the repository root importable for the shared test helpers.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from airflow_e2e import snapshot
+
+from tests.pg import empty_warehouse
 
 
 @contextmanager

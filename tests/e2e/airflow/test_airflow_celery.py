@@ -25,9 +25,11 @@ from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
-from airflow_e2e import DAY1, DAY2, empty_warehouse
+from airflow_e2e import DAY1, DAY2
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
+
+from tests.pg import empty_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
 
