@@ -55,9 +55,9 @@ class Label:
     model_version: str
 
 
-_PENDING = """
+_PENDING_CTES = """
 WITH window_posts AS (
-    SELECT p.id, p.text, p.lang
+    SELECT p.id
     FROM posts p
     WHERE (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
       AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
@@ -82,17 +82,34 @@ missing AS (
            ) AS needs_advocacy
     FROM window_posts w
 )
-SELECT w.id, w.text, w.lang, m.needs_sentiment, m.needs_advocacy,
+"""
+
+_PENDING = (
+    _PENDING_CTES
+    + """
+SELECT w.id, p.text, p.lang, m.needs_sentiment, m.needs_advocacy,
        COALESCE((
            SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end)
                            ORDER BY b.id)
            FROM post_brands pb JOIN brands b ON b.id = pb.brand_id
            WHERE pb.post_id = w.id), '[]') AS mentions
-FROM window_posts w JOIN missing m ON m.id = w.id
+FROM window_posts w JOIN missing m ON m.id = w.id JOIN posts p ON p.id = w.id
 WHERE m.needs_sentiment OR cardinality(m.needs_advocacy) > 0
 ORDER BY w.id
 LIMIT :limit
 """
+)
+
+# Ids only: enough to cut the pending work into ranges without reading texts and mentions.
+_PENDING_IDS = (
+    _PENDING_CTES
+    + """
+SELECT m.id
+FROM missing m
+WHERE m.needs_sentiment OR cardinality(m.needs_advocacy) > 0
+ORDER BY m.id
+"""
+)
 
 
 def pending_work(
@@ -144,22 +161,20 @@ def pending_ranges(
     batch_size: int,
 ) -> list[tuple[int, int, int]]:
     """``(first_post_id, last_post_id, n_posts)`` chunks of pending posts, for fan-out."""
-    ranges: list[tuple[int, int, int]] = []
-    after = 0
-    while True:
-        items = pending_work(
-            engine,
-            since=since,
-            until=until,
-            sentiment_version=sentiment_version,
-            advocacy_version=advocacy_version,
-            after_id=after,
-            limit=batch_size,
-        )
-        if not items:
-            return ranges
-        ranges.append((items[0].post_id, items[-1].post_id, len(items)))
-        after = items[-1].post_id
+    params: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "after_id": 0,
+        "last_id": None,
+        "sentiment_version": sentiment_version,
+        "advocacy_version": advocacy_version,
+    }
+    with engine.connect() as conn:
+        ids = conn.execute(text(_PENDING_IDS), params).scalars().all()
+    return [
+        (ids[i], ids[min(i + batch_size, len(ids)) - 1], min(batch_size, len(ids) - i))
+        for i in range(0, len(ids), batch_size)
+    ]
 
 
 def register_model(
