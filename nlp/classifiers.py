@@ -17,7 +17,7 @@ from grapevine.domain import Advocacy, Sentiment
 from grapevine.errors import ModelError
 from grapevine.settings import Settings, get_settings
 from nlp.lang import detect_language
-from nlp.text import advocacy_text, normalise
+from nlp.text import model_input, normalise
 from nlp.types import UNSUPPORTED, AdvocacyInput, Classifier, Prediction
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class MiniLMClassifier(_BatchedClassifier):
         if self.targeted:
             if not isinstance(item, AdvocacyInput):
                 raise ModelError(f"advocacy needs AdvocacyInput, got {type(item).__name__}")
-            return advocacy_text(item.text, item.brand, item.start, item.end, item.other_spans)
+            return model_input(item)
         return normalise(_as_text(item))
 
     def _probs(self, texts: Sequence[str]) -> np.ndarray:

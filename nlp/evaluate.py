@@ -15,7 +15,7 @@ from typing import Any
 from grapevine.errors import InputError
 from nlp import data
 from nlp.metrics import classification_report
-from nlp.text import advocacy_text, normalise
+from nlp.text import model_input, normalise
 from nlp.types import AdvocacyInput, Classifier
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def tfidf_predictor(task: str, data_dir: Path, seed: int = 13) -> Predictor:
         cx, cy = data.synthetic_comparative(seed=seed)
         items = sx + bx + cx
         labels = sy + by + cy
-        train_x = [advocacy_text(i.text, i.brand, i.start, i.end, i.other_spans) for i in items]
+        train_x = [model_input(i) for i in items]
     pipe = make_pipeline(
         TfidfVectorizer(
             ngram_range=(1, 2),
@@ -124,7 +124,7 @@ def tfidf_predictor(task: str, data_dir: Path, seed: int = 13) -> Predictor:
         if task == "sentiment":
             xs = [normalise(_text_of(i)) for i in items]
         else:
-            xs = [advocacy_text(i.text, i.brand, i.start, i.end, i.other_spans) for i in items]
+            xs = [model_input(i) for i in items]
         return [str(p) for p in pipe.predict(xs)]
 
     return predict

@@ -14,8 +14,12 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import emoji
+
+if TYPE_CHECKING:
+    from nlp.types import AdvocacyInput
 
 #: The vocabulary's ``[unused0]``/``[unused1]`` rows, given trained embeddings by the advocacy
 #: model: one marks the target brand, the other masks every other brand, so the model learns
@@ -169,3 +173,54 @@ def advocacy_text(
     if TARGET_MARKER not in marked:
         marked = f"{TARGET_MARKER} : {marked}"
     return marked
+
+
+#: Separates a reply from the post it answers in the advocacy model's input (a vocab token).
+CONTEXT_SEPARATOR = "[SEP]"
+
+
+def reply_text(
+    reply: str,
+    brand: str,
+    context: str,
+    context_spans: Sequence[tuple[int, int]] = (),
+    context_other_spans: Sequence[tuple[int, int]] = (),
+    *,
+    reply_spans: Sequence[tuple[int, int]] = (),
+    reply_other_spans: Sequence[tuple[int, int]] = (),
+) -> str:
+    """The advocacy input for a reply judged toward the brand of the post it answers.
+
+    ``[unused0] : <reply, brand marked if named> [SEP] <parent, brand marked>``: the reply
+    comes first so that truncation to the model's length cuts the parent's tail, never the
+    reply; the leading marker says "the verdict is about the marked entity", and the parent
+    after the separator tells the model what "same here" or "don't" refers to.
+    """
+    start, end = reply_spans[0] if reply_spans else (None, None)
+    head = advocacy_text(
+        reply, brand, start, end, tuple(reply_spans[1:]) + tuple(reply_other_spans)
+    )
+    if not head.startswith(f"{TARGET_MARKER} :"):
+        head = f"{TARGET_MARKER} : {head}"
+    cstart, cend = context_spans[0] if context_spans else (None, None)
+    parent = advocacy_text(context, brand, cstart, cend, tuple(context_other_spans)).removeprefix(
+        f"{TARGET_MARKER} : "
+    )
+    return f"{head} {CONTEXT_SEPARATOR} {parent}"
+
+
+def model_input(item: AdvocacyInput) -> str:
+    """The advocacy model's input text for one (post, brand) pair, reply or not."""
+    if item.context is not None:
+        return reply_text(
+            item.text,
+            item.brand,
+            item.context,
+            item.context_spans,
+            item.context_other_spans,
+            reply_spans=((item.start, item.end),)
+            if item.start is not None and item.end is not None
+            else (),
+            reply_other_spans=item.other_spans,
+        )
+    return advocacy_text(item.text, item.brand, item.start, item.end, item.other_spans)

@@ -27,7 +27,7 @@ from torch import nn
 from nlp import data
 from nlp.metrics import classification_report
 from nlp.model import ModelConfig, StanceNet, encode, load_tokenizer, pad, save_model
-from nlp.text import advocacy_text, normalise
+from nlp.text import model_input, normalise
 from nlp.types import AdvocacyInput
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def training_examples(
 
 
 def _adv(item: AdvocacyInput) -> str:
-    return advocacy_text(item.text, item.brand, item.start, item.end, item.other_spans)
+    return model_input(item)
 
 
 def bucketed_batches(

@@ -28,6 +28,12 @@ class AdvocacyInput:
 
     ``start``/``end`` locate the target mention in ``text`` (``None``: found by brand name);
     ``other_spans`` are mentions of other brands, masked so the verdict is about the target.
+
+    ``context`` is set for a reply judged in its thread: the text of the post it answers
+    (for a reply to a reply, the nearest ancestor that names the brand). The reply itself
+    need not name the brand ("same here, mine swelled too"); the model reads the reply first
+    and the context after a ``[SEP]``, with the brand marked in the context by
+    ``context_spans`` (else found by name) and other brands masked by ``context_other_spans``.
     """
 
     text: str
@@ -35,6 +41,9 @@ class AdvocacyInput:
     start: int | None = None
     end: int | None = None
     other_spans: tuple[tuple[int, int], ...] = field(default=())
+    context: str | None = None
+    context_spans: tuple[tuple[int, int], ...] = field(default=())
+    context_other_spans: tuple[tuple[int, int], ...] = field(default=())
 
 
 @runtime_checkable
