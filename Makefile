@@ -1,6 +1,8 @@
 # Grapevine: two commands on a fresh machine (only Python 3.11 and make needed).
 #   make demo   set everything up, run the pipeline on the bundled demo data (embedded Postgres)
-#   make test   set everything up and run the whole test suite
+#   make test   set everything up and run the whole test suite (installs the headless Chromium that
+#               the report test drives when run as root with apt-get; otherwise it stops at once
+#               and prints the command that installs it)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,7 +11,7 @@ STAMP := $(VENV)/.stamp-install
 EXTRAS ?= dev,social,airflow
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast bench lint format clean
+.PHONY: install browser demo test test-fast bench lint format clean
 
 install: $(STAMP)
 
@@ -25,7 +27,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/grapevine demo
 
-test: $(STAMP)
+# The report's end-to-end test drives a real headless Chromium: find or install it first, so that
+# a missing browser stops `make test` before anything runs rather than one test at the end.
+browser:
+	@echo "browser for the report test: $$(tools/ensure-browser)"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -31,11 +32,15 @@ HOSTILE = (
 
 
 def _chromium() -> str:
+    """The browser that ``make test`` found or installed first (``tools/ensure-browser``)."""
+    configured = os.environ.get("GRAPEVINE_BROWSER")
+    if configured:
+        return configured
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail("no headless Chromium: apt-get install -y chromium (CI's .ci/run installs it)")
+    pytest.fail("no headless Chromium: run tools/ensure-browser (make test does) to install it")
 
 
 def _seed(engine: Engine) -> None:
