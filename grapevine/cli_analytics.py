@@ -134,6 +134,12 @@ def alerts(
         console.print(table)
     else:
         console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
+    if result.get("windows_untested"):
+        # Untested days cannot alert: say so, or a warehouse with a week of data reads as calm.
+        why = "; ".join(f"{r} ({n:,})" for r, n in result["untested_reasons"].items())
+        console.print(
+            f"[yellow]{result['windows_untested']:,} brand-days could not be tested: {why}[/]"
+        )
     if not dry_run:
         console.print(
             f"{len(result['new_alert_ids'])} new alert(s); notifications delivered: "

@@ -6,12 +6,13 @@ a ``repr``, a log line or a rendered Airflow template by accident.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from platformdirs import user_state_path
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -50,6 +51,15 @@ class Settings(BaseSettings):
     import_glob: str | None = Field(
         default=None,
         description="Files the 'file' source imports on scheduled runs (e.g. /data/*.jsonl).",
+    )
+    min_post_date: date = Field(
+        default=date(2000, 1, 1),
+        description="Posts dated before this (UTC) are quarantined at import as data errors.",
+    )
+    max_future_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="Posts dated more than this many hours ahead are quarantined at import.",
     )
 
     # --- privacy ---------------------------------------------------------------------------
@@ -129,12 +139,36 @@ class Settings(BaseSettings):
         default="holm", description="Multiple-testing correction over brands."
     )
     alert_baseline_days: int = Field(default=28, ge=7, description="Trailing baseline length.")
+    alert_min_history_days: int = Field(
+        default=14,
+        ge=3,
+        description="Baseline days a brand needs before its days are tested (at most "
+        "ALERT_BASELINE_DAYS; fewer days test sooner but estimate the baseline less well).",
+    )
     alert_top_posts: int = Field(default=5, ge=0, description="Top posts by reach per alert.")
 
     @field_validator("reddit_subreddits", "mastodon_instances", "alert_urls", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @model_validator(mode="after")
+    def _alerts_can_fire(self) -> Settings:
+        """Reject alert settings under which no brand-day could ever be tested.
+
+        The baseline holds at most ``alert_baseline_days`` days; a test that needs more history
+        than that never runs, and every run would report "no spikes" forever.
+        """
+        if self.alert_min_history_days > self.alert_baseline_days:
+            raise ValueError(
+                f"GRAPEVINE_ALERT_MIN_HISTORY_DAYS={self.alert_min_history_days} is more than "
+                f"GRAPEVINE_ALERT_BASELINE_DAYS={self.alert_baseline_days}: the baseline holds "
+                f"at most {self.alert_baseline_days} days, so no brand-day could ever be tested "
+                "and nothing would ever alert. Set GRAPEVINE_ALERT_BASELINE_DAYS to at least "
+                f"{self.alert_min_history_days}, or GRAPEVINE_ALERT_MIN_HISTORY_DAYS to at most "
+                f"{self.alert_baseline_days}."
+            )
+        return self
 
     @property
     def author_key_file(self) -> Path:

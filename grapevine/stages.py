@@ -44,6 +44,7 @@ def detector_config(settings: Settings) -> detect.DetectorConfig:
         share_alpha=settings.alert_share_alpha,
         correction=settings.alert_correction,
         baseline_days=settings.alert_baseline_days,
+        min_history_days=settings.alert_min_history_days,
     )
 
 
@@ -54,12 +55,14 @@ def _window(day: date) -> tuple[datetime, datetime]:
 
 def detect_alerts(
     engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
-) -> tuple[list[store.NewAlert], int]:
-    """Run the detector over the window's days; returns the alerts found and windows tested."""
+) -> tuple[list[store.NewAlert], detect.Coverage]:
+    """Run the detector over the window's days; returns the alerts found and the coverage
+    (brand-days tested, and why the others could not be)."""
     config = detector_config(settings)
+    coverage = detect.Coverage(min_history_days=config.min_history_days)
     days = day_range(engine, since, until)
     if days is None:
-        return [], 0
+        return [], coverage
     first, end = days
     history_start = first - timedelta(days=config.baseline_days)
     with engine.connect() as conn:
@@ -71,8 +74,11 @@ def detect_alerts(
         for brand, rows in raw.items()
     }
     window_days = [first + timedelta(days=i) for i in range((end - first).days)]
-    tested = sum(1 for s in series.values() for c in s if first <= c.day < end)
-    findings = detect.run_series(series, window_days, config, alerted)
+    findings = detect.run_series(series, window_days, config, alerted, coverage)
+    if coverage.untested:
+        log.warning("alerts: %s", coverage.describe())
+    else:
+        log.info("alerts: %s", coverage.describe())
     tested_per_day: dict[date, int] = {}
     for s in series.values():
         for c in s:
@@ -112,7 +118,7 @@ def detect_alerts(
                     },
                 )
             )
-    return found, tested
+    return found, coverage
 
 
 def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, int]:
@@ -162,9 +168,12 @@ def run_alerts(
 
     ``dry_run`` detects and reports only: nothing is stored or sent.
     """
-    found, tested = detect_alerts(engine, settings, since, until)
+    found, coverage = detect_alerts(engine, settings, since, until)
     result: dict[str, Any] = {
-        "windows_tested": tested,
+        "windows_tested": coverage.tested,
+        "windows_untested": coverage.untested,
+        "untested_reasons": coverage.reasons(),
+        "coverage": coverage.describe(),
         "alerts_found": len(found),
         "found": [
             {

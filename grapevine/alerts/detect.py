@@ -80,6 +80,69 @@ class DetectorConfig:
     min_dispersion: float = 0.02
     min_share_correlation: float = 0.002
 
+    def __post_init__(self) -> None:
+        # A baseline shorter than the history a test needs makes every window untestable:
+        # the detector would run, report nothing, and look like a quiet week.
+        if self.min_history_days > self.baseline_days:
+            raise ValueError(
+                f"min_history_days ({self.min_history_days}) exceeds baseline_days "
+                f"({self.baseline_days}): no window could ever be tested"
+            )
+
+
+def short_history_reason(needed: int, has: str | int) -> str:
+    """Why a brand-day was not tested, in the words the CLI, the logs and the report use."""
+    return f"needs {needed} days of history; has {has}"
+
+
+NO_OTHER_MENTIONS = "no rated mentions other than badvocacy in the baseline"
+
+
+@dataclass(slots=True)
+class Coverage:
+    """How many brand-days a run tested, and why the others could not be.
+
+    Why it exists: "no spikes in 48 brand-days" and "48 brand-days could not be tested" look
+    the same from the outside (no alert), but only the first is news; a run on a new warehouse
+    with a week of data would otherwise pass for a quiet week.
+    """
+
+    min_history_days: int
+    tested: int = 0
+    short_history: list[int] = field(default_factory=list)
+    other_reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, evaluation: Evaluation) -> None:
+        if evaluation.testable:
+            self.tested += 1
+        elif evaluation.reason_kind == "short_history":
+            self.short_history.append(evaluation.history_days)
+        else:
+            reason = evaluation.reason or "not testable"
+            self.other_reasons[reason] = self.other_reasons.get(reason, 0) + 1
+
+    @property
+    def untested(self) -> int:
+        return len(self.short_history) + sum(self.other_reasons.values())
+
+    def reasons(self) -> dict[str, int]:
+        """``{reason: brand-days}``; short histories collapse into one "has 3-9" line."""
+        out: dict[str, int] = {}
+        if self.short_history:
+            lo, hi = min(self.short_history), max(self.short_history)
+            has = str(lo) if lo == hi else f"{lo}-{hi}"
+            out[short_history_reason(self.min_history_days, has)] = len(self.short_history)
+        out.update(self.other_reasons)
+        return out
+
+    def describe(self) -> str:
+        """One sentence: "48 brand-days tested; 12 could not be (needs 14 days ...: 12)"."""
+        text = f"{self.tested:,} brand-days tested"
+        if self.untested:
+            why = ", ".join(f"{reason}: {n:,}" for reason, n in self.reasons().items())
+            text += f"; {self.untested:,} could not be ({why})"
+        return text
+
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
@@ -98,6 +161,7 @@ class Evaluation:
     dispersion: float = 0.0
     testable: bool = True
     reason: str | None = None
+    reason_kind: Literal["short_history", "no_other_mentions"] | None = None
 
     @property
     def p_value(self) -> float:
@@ -293,10 +357,11 @@ def evaluate(
     baseline = baseline_window(history, today.day, config, exclude)
     share = today.badvocacy / today.rated if today.rated else None
     reason = None
+    kind: Literal["short_history", "no_other_mentions"] | None = None
     if len(baseline) < config.min_history_days:
-        reason = f"{len(baseline)} baseline days, {config.min_history_days} needed"
+        reason, kind = short_history_reason(config.min_history_days, len(baseline)), "short_history"
     elif not any(h.rated > h.badvocacy for h in baseline):
-        reason = "no rated mentions other than badvocacy in the baseline"
+        reason, kind = NO_OTHER_MENTIONS, "no_other_mentions"
     if reason is not None:
         return Evaluation(
             day=today.day,
@@ -310,6 +375,7 @@ def evaluate(
             history_days=len(baseline),
             testable=False,
             reason=reason,
+            reason_kind=kind,
         )
     p_count, expected, phi, seasonal = count_p_value(
         today.badvocacy, today.rated, baseline, today.day, config
@@ -395,10 +461,12 @@ def run_series(
     days: Sequence[date],
     config: DetectorConfig | None = None,
     already_alerted: Mapping[K, Collection[date]] | None = None,
+    coverage: Coverage | None = None,
 ) -> list[Finding[K]]:
     """Walk ``days`` in order over several brands' series, as the alert stage and the benchmark
     do: each window is tested against a baseline that leaves out the windows alerted before it
-    (given in ``already_alerted`` or found earlier in this walk)."""
+    (given in ``already_alerted`` or found earlier in this walk). ``coverage``, when given,
+    counts the brand-days tested and why the others were not."""
     config = config or DetectorConfig()
     alerted: dict[K, set[date]] = {k: set(v) for k, v in (already_alerted or {}).items()}
     by_day: dict[K, dict[date, DayCount]] = {k: {d.day: d for d in s} for k, s in series.items()}
@@ -410,6 +478,8 @@ def run_series(
             if today is None:
                 continue
             evaluations[key] = evaluate(s, today, config, alerted.get(key, ()))
+            if coverage is not None:
+                coverage.add(evaluations[key])
         for finding in decide(evaluations, config):
             alerted.setdefault(finding.key, set()).add(day)
             findings.append(finding)

@@ -66,7 +66,7 @@ def test_small_counts_never_fire_below_min_count() -> None:
 def test_short_history_is_not_tested() -> None:
     history = steady(days=10)
     e = evaluate(history, DayCount(START + timedelta(days=10), 50, 100))
-    assert not e.testable and e.reason and "baseline days" in e.reason
+    assert not e.testable and e.reason and e.reason == "needs 14 days of history; has 10"
     assert decide({"acme": e}) == []
 
 
