@@ -129,6 +129,7 @@ def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, int]:
     """
     tried: list[int] = []
     delivered = failed = 0
+    failures: list[str] = []
     while True:
         with engine.begin() as conn:
             pending = store.claim_pending(conn, tried)
@@ -154,7 +155,8 @@ def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, int]:
             delivered += 1
         else:
             failed += 1
-    return {"delivered": delivered, "failed": failed}
+            failures.extend(e for e in errors if e not in failures)
+    return {"delivered": delivered, "failed": failed, "errors": failures[:5]}
 
 
 def run_alerts(
@@ -188,7 +190,13 @@ def run_alerts(
         ],
     }
     if dry_run:
-        return result | {"dry_run": True, "new_alert_ids": [], "delivered": 0, "failed": 0}
+        return result | {
+            "dry_run": True,
+            "new_alert_ids": [],
+            "delivered": 0,
+            "failed": 0,
+            "errors": [],
+        }
     channels = channels_from_settings(settings)
     with engine.begin() as conn:
         new_ids = store.insert_alerts(conn, found)
