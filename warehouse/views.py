@@ -3,7 +3,9 @@
 Views are layered like dbt models (staging -> intermediate -> marts): each ``.sql`` file holds
 one ``select``, and its file name is the view's name. They are *repeatable*: recreated from the
 files after every upgrade to head, so the database always matches the SQL shipped with the code,
-and re-granted to the read-only analyst role when it exists.
+and re-granted to the read-only analyst role when it exists (which also takes CREATE on schema
+``public`` away from PUBLIC, so the analyst cannot create tables there on PostgreSQL 14 and
+older).
 """
 
 from __future__ import annotations
@@ -54,4 +56,17 @@ def install_views(conn: Connection) -> list[str]:
     ).first()
     if role_exists:
         conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ANALYST_ROLE}"))
+        close_public_schema(conn)
     return [name for name, _ in views]
+
+
+def close_public_schema(conn: Connection) -> None:
+    """Take CREATE on schema ``public`` away from PUBLIC, i.e. from every role.
+
+    Why: up to PostgreSQL 14 every role may create tables in ``public`` through PUBLIC, so the
+    read-only analyst could too, whatever was revoked from the analyst role itself. Grapevine's
+    own role owns its tables and needs no such grant. Idempotent, and harmless on PostgreSQL 15+
+    where PUBLIC no longer has it; a role that is not allowed to change the schema's privileges
+    gets a warning from PostgreSQL, not an error.
+    """
+    conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))

@@ -152,3 +152,24 @@ def test_analyst_can_run_every_example_query(analyst) -> None:
     for example in examples:
         analyst.execute(example.read_text(encoding="utf-8"))
         analyst.fetchall()
+
+
+def test_analyst_cannot_create_in_public_where_public_may(database_factory) -> None:
+    """PostgreSQL 14 and older let PUBLIC create in schema public; init-db takes that away."""
+    from tests.pg import migrate_database
+
+    url = database_factory()
+    dsn = url.set(drivername="postgresql").render_as_string(False)
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # the PostgreSQL <= 14 default
+        migrate_database(url)
+        migrate_database(url)  # a second init-db changes nothing and does not fail
+        with conn.cursor() as cur:
+            cur.execute(f"SET ROLE {ANALYST_ROLE}")
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("CREATE TABLE public.mine (x int)")
+    finally:
+        conn.close()
