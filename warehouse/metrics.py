@@ -2,9 +2,10 @@
 
 The aggregation itself is SQL that analysts can read, ``sql/metrics/brand_daily_metrics.sql``,
 built on the ``analytics`` views (current model version only, brand-owned posts left out). This
-module owns *how* it runs: the days an interval touches are deleted and re-inserted in one
-transaction, under an advisory lock, so a rerun or a retry leaves exactly the same rows and two
-overlapping runs cannot interleave their deletes and inserts.
+module owns *how* it runs: the days an interval touches are recomputed into a staging table and
+merged in one transaction (only rows whose values changed are written), under an advisory lock,
+so a rerun or a retry leaves exactly the same rows, byte for byte, and two overlapping runs
+cannot interleave their writes.
 
 Net advocacy's confidence interval is an **adjusted Wald interval on the difference of two
 multinomial proportions**: with ``a`` advocacy, ``b`` badvocacy and ``n`` rated mentions, add
@@ -98,13 +99,45 @@ def ceil_day(moment: datetime) -> date:
     return day if utc.timetz().replace(tzinfo=None) == time(0) else day + timedelta(days=1)
 
 
+_KEY = ("brand_id", "day", "source")
+_STAMP = "computed_at"
+_TARGET = "insert into public.brand_daily_metrics"
+_STAGING = "gv_fresh_metrics"
+
+
+def staged_metrics_sql() -> str:
+    """The aggregation, writing into the transaction's staging table instead of the real one."""
+    sql = metrics_sql()
+    if _TARGET not in sql:
+        raise RuntimeError(f"{'/'.join(_METRICS_SQL)} must start its insert with {_TARGET!r}")
+    return sql.replace(_TARGET, f"insert into pg_temp.{_STAGING}", 1)
+
+
+def _value_columns(conn: Connection) -> list[str]:
+    """Every column of ``brand_daily_metrics`` but the key and the stamp, from the live table
+    (so a migration that adds a metric column needs no change here)."""
+    rows = conn.execute(
+        text(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name = 'brand_daily_metrics'"
+            " ORDER BY ordinal_position"
+        )
+    )
+    return [c for (c,) in rows if c not in _KEY and c != _STAMP]
+
+
 def recompute_metrics(
     engine: Engine, since: datetime | None = None, until: datetime | None = None
 ) -> int:
-    """Recompute ``brand_daily_metrics`` for the days ``[since, until)`` touches; rows written.
+    """Recompute ``brand_daily_metrics`` for the days ``[since, until)`` touches; returns the
+    number of rows those days now have.
 
-    Delete-and-insert in ONE transaction: readers see either the old day or the new one, and a
-    failure leaves the old rows in place.
+    The days are aggregated into a staging table, then merged in ONE transaction: rows whose
+    values changed are updated (and get a new ``computed_at``), new rows are inserted, rows that
+    no longer have mentions are deleted, and unchanged rows are not touched. Why not a plain
+    delete-and-insert: it rewrote ``computed_at`` on every row, so a rerun that changed nothing
+    still changed the table (a dump was never byte-identical, and "computed at" said nothing).
+    Readers see either the old days or the new ones; a failure leaves the old rows in place.
     """
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
@@ -113,13 +146,56 @@ def recompute_metrics(
             log.info("no posts in the window: no metrics to compute")
             return 0
         first, end = days
-        deleted = conn.execute(
-            text("DELETE FROM brand_daily_metrics WHERE day >= :first AND day < :end"),
-            {"first": first, "end": end},
+        conn.execute(
+            text(
+                f"CREATE TEMP TABLE {_STAGING} (LIKE public.brand_daily_metrics"
+                " INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+        )
+        rows = conn.execute(
+            text(staged_metrics_sql()), {"first_day": first, "end_day": end}
         ).rowcount
-        inserted = conn.execute(text(metrics_sql()), {"first_day": first, "end_day": end}).rowcount
-    log.info("metrics for %s..%s: %d rows replaced by %d", first, end, deleted, inserted)
-    return int(inserted)
+        changed = merge_staged(conn, first, end)
+    log.info(
+        "metrics for %s..%s: %d rows; %d deleted, %d updated, %d inserted",
+        first,
+        end,
+        rows,
+        *changed,
+    )
+    return int(rows)
+
+
+def merge_staged(conn: Connection, first: date, end: date) -> tuple[int, int, int]:
+    """Make ``[first, end)`` of ``brand_daily_metrics`` equal the staging table, touching only
+    the rows that differ; returns (deleted, updated, inserted)."""
+    values = _value_columns(conn)
+    key_match = " AND ".join(f"m.{k} = f.{k}" for k in _KEY)
+    deleted = conn.execute(
+        text(
+            f"DELETE FROM public.brand_daily_metrics m WHERE m.day >= :first AND m.day < :end"
+            f" AND NOT EXISTS (SELECT 1 FROM pg_temp.{_STAGING} f WHERE {key_match})"
+        ),
+        {"first": first, "end": end},
+    ).rowcount
+    updated = conn.execute(
+        text(
+            "UPDATE public.brand_daily_metrics m SET "
+            + ", ".join(f"{c} = f.{c}" for c in values)
+            + f", {_STAMP} = now() FROM pg_temp.{_STAGING} f WHERE {key_match}"
+            f" AND ({', '.join(f'm.{c}' for c in values)})"
+            f" IS DISTINCT FROM ({', '.join(f'f.{c}' for c in values)})"
+        )
+    ).rowcount
+    columns = ", ".join((*_KEY, *values))
+    inserted = conn.execute(
+        text(
+            f"INSERT INTO public.brand_daily_metrics ({columns})"
+            f" SELECT {columns} FROM pg_temp.{_STAGING}"
+            " ON CONFLICT (brand_id, day, source) DO NOTHING"
+        )
+    ).rowcount
+    return int(deleted), int(updated), int(inserted)
 
 
 def metrics_summary(engine: Engine, first_day: date, end_day: date) -> list[dict[str, object]]:

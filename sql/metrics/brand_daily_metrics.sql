@@ -1,10 +1,12 @@
 -- Brand x UTC day x source metrics for the days from first_day (inclusive) to end_day
--- (exclusive). warehouse.metrics.recompute_metrics deletes those days and runs this insert in
--- the same transaction, so a rerun replaces the rows instead of adding to them.
+-- (exclusive). warehouse.metrics.recompute_metrics runs this insert into a staging table and
+-- merges it in one transaction (only changed rows are written), so a rerun never adds rows.
 -- To try it by hand, replace the two parameters with dates and drop the insert line.
 --
 -- Definitions (see also the column comments of public.brand_daily_metrics):
---   mentions        C2C mentions (brand-owned posts left out), whatever their labels.
+--   mentions        C2C mentions (brand-owned posts left out), whatever their labels,
+--                   including replies that name no brand and are judged toward the brand of
+--                   the post they answer (inherited mentions: word of mouth in the thread).
 --   rated           mentions the advocacy model labelled advocacy, badvocacy or none;
 --                   'unsupported' (unhandled language) and unclassified mentions are not rated.
 --   net_advocacy    100 * (advocacy - badvocacy) / rated.
