@@ -7,19 +7,20 @@ message with what to do, and exit code 2, instead of a traceback.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -27,7 +28,9 @@ from rich.progress import (
 from rich.table import Table
 
 from grapevine import __version__
-from grapevine.errors import GrapevineError
+from grapevine.cli_output import OutputFormat, emit, make_console
+from grapevine.cli_progress import LineProgress
+from grapevine.errors import ConfigError, GrapevineError, MissingCredentialsError
 from grapevine.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from grapevine.pipeline import CollectSummary, MentionRow, StanceRow
     from grapevine.watchlist import Watchlist
 
+log = logging.getLogger(__name__)
+
 app = typer.Typer(
     name="grapevine",
     help="Grapevine: measure customer-to-customer word of mouth (advocacy and badvocacy) "
@@ -45,8 +50,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err_console = Console(stderr=True)
+#: Messages and (with --format table) tables. Replaced per invocation by ``main``: with
+#: --format tsv|json it writes to stderr, so that stdout carries only the data.
+console = make_console(OutputFormat.table)
+err_console = make_console(OutputFormat.table, stderr=True)
+_output_format = OutputFormat.table
+
+
+def show(table: Table) -> None:
+    """Print a summary table in the --format the user chose."""
+    emit(table, _output_format, console)
 
 
 class SourceName(StrEnum):
@@ -91,15 +104,38 @@ def _fail(exc: GrapevineError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _print_version(value: bool) -> None:
+    """Eager, so that ``grapevine --version`` works without a command."""
+    if value:
+        typer.echo(f"grapevine {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="How summary tables are printed: table (rich; full width when piped), or tsv / "
+            "json (one object a line) on stdout, with messages on stderr.",
+        ),
+    ] = OutputFormat.table,
 ) -> None:
-    """Configure logging for every command."""
-    if version:
-        console.print(f"grapevine {__version__}")
-        raise typer.Exit()
+    """Configure logging and output for every command."""
+    global console, _output_format
+    _output_format = output
+    console = make_console(output)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
@@ -122,15 +158,56 @@ def init_db_cmd() -> None:
     console.print(f"[green]warehouse is at revision {revision}[/]")
 
 
-def _file_progress(total: int) -> Progress:
-    return Progress(
+@app.command("analyst-login")
+def analyst_login_cmd(
+    name: Annotated[str, typer.Argument(help="The login role to create, e.g. alice.")],
+) -> None:
+    """Create a PostgreSQL login for an analyst: it reads the analytics views and nothing else.
+
+    The role logs in with its own password and inherits grapevine_analyst (which cannot log
+    in itself). The password comes from GRAPEVINE_ANALYST_PASSWORD or is asked for, without
+    echo; it is hashed (SCRAM-SHA-256) before it leaves this machine. Run it again to reset the
+    password. Needs a warehouse URL whose user may create roles.
+    """
+    import os
+
+    from grapevine import pipeline
+    from grapevine.analyst_login import check_role_name, create_analyst_login
+
+    try:
+        check_role_name(name)
+        password = os.environ.get("GRAPEVINE_ANALYST_PASSWORD") or typer.prompt(
+            f"password for {name}", hide_input=True, confirmation_prompt=True
+        )
+        with pipeline.warehouse(_settings()) as engine:
+            created = create_analyst_login(engine, name, password)
+            url = engine.url.set(username=name, password=None).render_as_string()
+    except GrapevineError as exc:
+        raise _fail(exc) from exc
+    verb = "created" if created else "updated (new password)"
+    console.print(f"[green]login role {name} {verb}[/]: it reads the analytics views only")
+    console.print(f"connect with: psql {url.replace('+psycopg2', '')}  (then: \\dv analytics.*)")
+
+
+def _progress_line(line: str) -> None:
+    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _progress(*columns: str | ProgressColumn, unit: str = "") -> Progress | LineProgress:
+    """A rich progress bar on a terminal; elsewhere (pipe, log, CI) a line every 15 seconds."""
+    if err_console.is_terminal:
+        return Progress(*columns, console=err_console, transient=False)
+    return LineProgress(_progress_line, unit=unit)
+
+
+def _file_progress(total: int) -> Progress | LineProgress:
+    return _progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=err_console,
-        transient=False,
+        unit="B",
     )
 
 
@@ -168,13 +245,14 @@ def collect(
                 summary = _collect_file(
                     path, watchlist, engine, settings, window_since, window_until
                 )
+            _print_collect_summary([summary])
         else:
             window_since, window_until = default_window(window_since, window_until)
             with pipeline.warehouse(settings) as engine:
                 summary = _collect_api(
                     source.value, watchlist, engine, settings, window_since, window_until
                 )
-        _print_collect_summary([summary])
+            _print_collect_summary([summary])
     except GrapevineError as exc:
         raise _fail(exc) from exc
 
@@ -206,11 +284,10 @@ def _collect_api(
 
     collector = build_collector(source, settings, pseudonymiser_from_settings(settings))
     err_console.print(f"[dim]{source}: collecting {since.isoformat()} to {until.isoformat()}[/]")
-    with Progress(
+    with _progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         TextColumn("{task.completed:,} items"),
-        console=err_console,
     ) as bar:
         task = bar.add_task(f"collecting from {source}", total=None)
         return pipeline.run_collector(
@@ -222,6 +299,14 @@ def _collect_api(
             until=until,
             progress=lambda n: bar.advance(task, n),
         )
+
+
+def stored_as(source: str, counts: Mapping[str, int] | None) -> str:
+    """``file`` alone when rows kept that source, else ``file (stored as x 3, reddit 2)``."""
+    if not counts or set(counts) == {source}:
+        return source
+    parts = ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items(), key=lambda kv: kv[0]))
+    return f"{source} (stored as {parts})"
 
 
 def _collect_file(
@@ -255,7 +340,7 @@ def _print_collect_summary(summaries: list[CollectSummary]) -> None:
         table.add_column(col, justify="left" if col == "source" else "right")
     for s in summaries:
         table.add_row(
-            s.source,
+            stored_as(s.source, s.stored_sources),
             f"{s.read:,}",
             f"{s.matched:,}",
             f"{s.loaded:,}",
@@ -267,7 +352,7 @@ def _print_collect_summary(summaries: list[CollectSummary]) -> None:
         "matched: posts naming a watched brand; replies: replies that name none, kept as "
         "context because their thread does; loaded counts both"
     )
-    console.print(table)
+    show(table)
     for s in summaries:
         if s.out_of_window:
             console.print(f"{s.source}: {s.out_of_window:,} posts outside the window were skipped")
@@ -307,12 +392,11 @@ def _classify(
     with err_console.status("loading models"):
         models = stage.load_models(settings)
     total = sum(n for _, _, n in stage.count_pending(engine, models, since, until))
-    with Progress(
+    with _progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
     ) as bar:
         task = bar.add_task("classifying posts", total=total)
         return stage.classify(
@@ -337,7 +421,7 @@ def _print_classify_summary(summary: ClassifySummary) -> None:
         f"{summary.unsupported:,}",
         f"{rate:,.0f}",
     )
-    console.print(table)
+    show(table)
     console.print(f"[dim]models: {summary.sentiment_model}, {summary.advocacy_model}[/]")
 
 
@@ -347,38 +431,126 @@ def run(
         list[SourceName] | None,
         typer.Option("--source", "-s", help="Sources to collect (default: every configured one)."),
     ] = None,
+    path: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--path",
+            "-p",
+            help="Files to import as the file source (repeatable; instead of "
+            "GRAPEVINE_IMPORT_GLOB). Without --since/--until they are imported whole.",
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Where to write the report (default DATA_DIR/run-report.html)."
+        ),
+    ] = None,
 ) -> None:
     """Run every stage for a window: collect from each source, classify, metrics, alerts, report.
 
     A source whose credentials are missing is skipped with a message naming the setting; a
-    source that fails does not stop the others. The window defaults to the last 24 hours.
+    source that fails does not stop the others. The window defaults to the last 24 hours;
+    with --path and no --since/--until the files are imported whole and the later stages cover
+    the whole warehouse.
     """
     from grapevine import pipeline, tasks
 
     settings = _settings()
+    paths = list(path or [])
+    whole_files = bool(paths) and since is None and until is None
     start, end = default_window(parse_when(since), parse_when(until))
     try:
+        names = [s.value for s in source] if source else tasks.enabled_sources(settings)
+        if paths and "file" not in names:
+            names = ["file", *names]
+        check_file_source(names, paths, settings)
+        for p in paths:
+            if not p.is_file():
+                raise ConfigError(f"--path {p} does not exist", hint="check the file's path")
         with pipeline.warehouse(settings):
             pass  # fail early, with the init-db hint, before any source is contacted
-        names = [s.value for s in source] if source else tasks.enabled_sources(settings)
         if not names:
             err_console.print(
                 "[yellow]no source is configured[/]: set credentials (docs/sources.md) "
-                "or GRAPEVINE_IMPORT_GLOB, or pass --source"
+                "or GRAPEVINE_IMPORT_GLOB, or pass --source / --path"
             )
-        results = tasks.collect_all(start, end, settings, sources=names)
+        results = [
+            _run_source(
+                name,
+                paths,
+                settings,
+                (None, None) if whole_files and name == "file" else (start, end),
+            )
+            for name in names
+        ]
         _print_run_sources(results)
+        window = (None, None) if whole_files else (start, end)
+        target = out or default_report_path(settings, "run")
         with pipeline.warehouse(settings) as engine:
-            _print_classify_summary(_classify(engine, settings, start, end))
-            found, report_path = _metrics_alerts_report(engine, settings, start, end)
-        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
+            _print_classify_summary(_classify(engine, settings, window[0], window[1]))
+            found, report_path = _metrics_alerts_report(
+                engine, settings, window[0], window[1], target
+            )
+        _print_alerts_line(found, settings)
         console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
-    if any("error" in r for r in results):
+    failed = [str(r["source"]) for r in results if "error" in r]
+    if failed:
+        err_console.print(f"[red]collection failed for: {', '.join(failed)}[/] (see above)")
         raise typer.Exit(code=1)
+
+
+def check_file_source(names: Sequence[str], paths: Sequence[Path], settings: Settings) -> None:
+    """The file source needs files: --path or GRAPEVINE_IMPORT_GLOB. Say so before any work."""
+    if "file" in names and not paths and not settings.import_glob:
+        raise ConfigError(
+            "the file source has no files to import",
+            hint="pass --path FILE (repeatable) or set GRAPEVINE_IMPORT_GLOB, e.g. /data/*.jsonl",
+        )
+
+
+def _run_source(
+    name: str,
+    paths: Sequence[Path],
+    settings: Settings,
+    window: tuple[datetime | None, datetime | None],
+) -> dict[str, object]:
+    """Collect one source for ``run``; a failure becomes a row of the summary, not a traceback."""
+    from grapevine import pipeline, tasks
+
+    since, until = window
+    try:
+        if name != "file" or not paths:
+            return tasks.collect_source(name, since, until, settings)
+        watchlist = pipeline.load_watchlist(settings)
+        stored: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
+        with pipeline.warehouse(settings) as engine:
+            for p in paths:
+                summary = _collect_file(p, watchlist, engine, settings, since, until)
+                stored.update(summary.stored_sources)
+                for key in ("read", "matched", "thread_replies", "loaded", "duplicates"):
+                    totals[key] += getattr(summary, key)
+                totals["quarantined"] += summary.quarantined
+        return {"source": stored_as("file", stored), **totals}
+    except MissingCredentialsError as exc:
+        return {"source": name, "skipped": exc.message}
+    except GrapevineError as exc:
+        return {"source": name, "error": str(exc)}
+    except Exception as exc:
+        log.exception("source %s failed", name)
+        return {"source": name, "error": f"{exc.__class__.__name__}: {exc}"}
+
+
+def _print_alerts_line(found: int, settings: Settings) -> None:
+    if found:
+        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
+    else:
+        console.print("alerts: none in this window")
 
 
 def _print_run_sources(results: list[dict[str, object]]) -> None:
@@ -401,7 +573,7 @@ def _print_run_sources(results: list[dict[str, object]]) -> None:
             ),
             status,
         )
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -451,7 +623,7 @@ def print_mentions(rows: list[MentionRow]) -> None:
         counts = [by_source[(b, s)] for s in sources]
         series = [by_day[(b, d)] for d in days]
         totals.add_row(b, *(f"{c:,}" for c in counts), f"{sum(counts):,}", _sparkline(series))
-    console.print(totals)
+    show(totals)
 
     daily = Table(title="C2C mentions by day")
     daily.add_column("day")
@@ -459,7 +631,7 @@ def print_mentions(rows: list[MentionRow]) -> None:
         daily.add_column(b, justify="right")
     for d in days:
         daily.add_row(str(d), *(str(by_day[(b, d)]) for b in brands))
-    console.print(daily)
+    show(daily)
 
 
 def _pct(part: int, whole: int) -> str:
@@ -489,7 +661,7 @@ def print_stance(rows: list[StanceRow]) -> None:
             f"{r.unsupported:,}",
             "-" if nas is None else f"[{'green' if nas >= 0 else 'red'}]{nas:+.1f}[/]",
         )
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -526,13 +698,20 @@ def demo(
                 print_mentions(pipeline.mentions_by_day(engine))
                 _print_classify_summary(_classify(engine, settings, None, None))
                 print_stance(pipeline.stance_by_brand(engine))
-                found, report_path = _metrics_alerts_report(engine, settings, None, None)
+                found, report_path = _metrics_alerts_report(
+                    engine, settings, None, None, default_report_path(settings, "demo")
+                )
                 counts = pipeline.table_counts(engine)
         console.print("warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
-        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
+        _print_alerts_line(found, settings)
         console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
+
+
+def default_report_path(settings: Settings, command: str) -> Path:
+    """``DATA_DIR/demo-report.html`` or ``DATA_DIR/run-report.html``: neither overwrites another."""
+    return settings.data_dir / f"{command}-report.html"
 
 
 def _alert_channels(settings: Settings) -> str:
@@ -542,9 +721,16 @@ def _alert_channels(settings: Settings) -> str:
 
 
 def _metrics_alerts_report(
-    engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
+    engine: Engine,
+    settings: Settings,
+    since: datetime | None,
+    until: datetime | None,
+    out: Path,
 ) -> tuple[int, Path]:
-    """The stages after classification: metrics, alerts (delivered), the HTML report."""
+    """The stages after classification: metrics, alerts (delivered), the HTML report at ``out``.
+
+    ``demo`` and ``run`` pass different default files so that they never overwrite each other.
+    """
     from grapevine import stages
 
     with err_console.status("computing metrics"):
@@ -552,7 +738,6 @@ def _metrics_alerts_report(
     with err_console.status("checking for badvocacy spikes"):
         alerts = stages.run_alerts(engine, settings, since, until)
     with err_console.status("writing the report"):
-        out = settings.data_dir / "report.html"
         path = stages.run_report(engine, settings, since, until, out)
     return int(alerts.get("alerts_found", 0)), Path(path)
 

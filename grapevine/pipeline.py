@@ -8,6 +8,7 @@ module wires them. Every function takes its window explicitly (``since``/``until
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -66,10 +67,15 @@ def require_schema(engine: Engine) -> None:
             hint="check GRAPEVINE_DATABASE_URL and that the server is running",
         ) from exc
     head = migrate.head_revision()
+    if current is None:
+        raise WarehouseError(
+            "the warehouse is not initialised: run `grapevine init-db`",
+            hint="init-db creates the tables and the analyst views, and is safe to rerun",
+        )
     if current != head:
         raise WarehouseError(
-            f"the warehouse schema is at {current or 'nothing'}, this Grapevine needs {head}",
-            hint="run `grapevine init-db`",
+            f"the warehouse schema is at revision {current}, this Grapevine needs {head}",
+            hint="run `grapevine init-db` to upgrade it",
         )
 
 
@@ -101,6 +107,9 @@ class CollectSummary:
     thread_replies: int = 0
     out_of_window: int = 0
     stats: LoadStats = field(default_factory=LoadStats)
+    #: Posts kept, by the source they are stored under: a file's rows may name their own
+    #: (``"source": "x"``), so the collector's name alone would not say where they went.
+    stored_sources: Counter[str] = field(default_factory=Counter)
 
     @property
     def loaded(self) -> int:
@@ -241,6 +250,7 @@ def run_collector(
             summary.read += len(page.posts) + len(page.quarantined)
             summary.matched += matched
             summary.thread_replies += replies
+            summary.stored_sources.update(item.post.source for item in items)
             batch = prepare_batch(items, brand_ids, page.quarantined, keep_handles=keep)
             if pending is not None:
                 finish(*pending)
