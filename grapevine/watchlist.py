@@ -51,6 +51,26 @@ def normalise_handle(handle: str) -> str:
     return fold(handle.strip().lstrip("@"))
 
 
+def check_slugs(brands: Iterable[Brand]) -> None:
+    """Reject two brands whose names differ only in punctuation, spacing or case.
+
+    A brand's slug (``Brand.slug``) keys its warehouse row and its collectors' cursors, so two
+    brands with one slug would be one brand in the warehouse: the second insert fails with a
+    unique violation in the middle of a ``collect``. Saying so at load names the culprits.
+    """
+    first: dict[str, str] = {}
+    for brand in brands:
+        other = first.setdefault(brand.slug, brand.name)
+        if other == brand.name:
+            continue
+        same = f"the identifier {brand.slug!r}" if brand.slug else "no letters or digits"
+        raise WatchlistError(
+            f"brands {other!r} and {brand.name!r} differ only in punctuation, spaces or case "
+            f"(both have {same}), so the warehouse cannot tell them apart",
+            hint="rename one of them (or merge the two entries)",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledBrand:
     brand: Brand
@@ -82,6 +102,7 @@ class Watchlist:
                     owned=frozenset(normalise_handle(h) for h in brand.owned_handles),
                 )
             )
+        check_slugs(b.brand for b in compiled)
         names = {b.brand.name for b in compiled}
         for b in compiled:
             unknown = [c for c in b.brand.competitors if c not in names]

@@ -152,7 +152,12 @@ def _copy(conn: Connection, table: str, columns: Sequence[str], data: str) -> No
 
 
 def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
-    """Upsert the watchlist's brands and return ``{name: id}``. Ids never change for a name."""
+    """Upsert the watchlist's brands and return ``{name: id}``.
+
+    A brand is identified by its slug, not its exact name: "Acme Air" renamed "ACME AIR" (or
+    "Acme-Air") keeps its row and id, only the name changes, so its history, metrics and
+    cursors stay with it. (The watchlist rejects two brands with one slug.)
+    """
     if not brands:
         return {}
     rows = [
@@ -166,20 +171,29 @@ def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
         }
         for b in brands
     ]
+    # A row stored under an older slug rule keeps its name: move it to the current slug first,
+    # so the upsert below finds it instead of failing on the unique name.
+    conn.execute(
+        text(
+            "UPDATE brands SET slug = :slug, updated_at = now()"
+            " WHERE name = :name AND slug <> :slug"
+        ),
+        rows,
+    )
     conn.execute(
         text(
             """
             INSERT INTO brands (name, slug, aliases, query, owned_handles, competitors)
             VALUES (:name, :slug, CAST(:aliases AS jsonb), :query, CAST(:owned AS jsonb),
                     CAST(:competitors AS jsonb))
-            ON CONFLICT (name) DO UPDATE SET
-                slug = EXCLUDED.slug, aliases = EXCLUDED.aliases, query = EXCLUDED.query,
+            ON CONFLICT (slug) DO UPDATE SET
+                name = EXCLUDED.name, aliases = EXCLUDED.aliases, query = EXCLUDED.query,
                 owned_handles = EXCLUDED.owned_handles, competitors = EXCLUDED.competitors,
                 updated_at = now()
-            WHERE (brands.slug, brands.aliases, brands.query, brands.owned_handles,
+            WHERE (brands.name, brands.aliases, brands.query, brands.owned_handles,
                    brands.competitors)
                   IS DISTINCT FROM
-                  (EXCLUDED.slug, EXCLUDED.aliases, EXCLUDED.query, EXCLUDED.owned_handles,
+                  (EXCLUDED.name, EXCLUDED.aliases, EXCLUDED.query, EXCLUDED.owned_handles,
                    EXCLUDED.competitors)
             """
         ),
@@ -193,10 +207,15 @@ def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
 
 
 def _dedupe(items: Sequence[LoadItem]) -> tuple[list[LoadItem], int]:
-    """Keep the last occurrence of each ``(source, source_id)`` (a later line is a later edit)."""
+    """Keep the last occurrence of each ``(source, source_id)`` (a later line is a later edit).
+
+    Keys compare as they will be stored: ids that differ only by a NUL or a lone surrogate
+    become the same row once cleaned, and two of them in one upsert would make Postgres refuse
+    the whole batch ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+    """
     last: dict[tuple[str, str], LoadItem] = {}
     for item in items:
-        last[(item.post.source, item.post.source_id)] = item
+        last[(clean_text(item.post.source), clean_text(item.post.source_id))] = item
     return list(last.values()), len(items) - len(last)
 
 
