@@ -11,10 +11,11 @@ import csv
 import gzip
 import io
 import json
+import logging
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -24,10 +25,15 @@ from collectors.base import Cursor, Page
 from grapevine.domain import Brand, Engagement, Post, QuarantineRecord
 from grapevine.errors import InputError
 from grapevine.privacy import Pseudonymiser
+from grapevine.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 100_000
 """Longer "posts" are not posts (Reddit caps at 40,000 characters): they go to quarantine."""
 FUTURE_TOLERANCE = timedelta(days=1)
+MIN_POST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+"""Social posts older than this are data errors (a year-1 date breaks every date window)."""
 _MAX_PAYLOAD_CHARS = 200_000
 _INT_FIELDS = ("author_followers", "likes", "replies", "reposts", "score")
 _STR_FIELDS = ("source", "url", "author", "parent_id", "thread_id", "lang")
@@ -54,7 +60,40 @@ def parse_timestamp(value: Any) -> datetime:
         raise InputError(f"created_at {raw[:40]!r} is not an ISO 8601 timestamp") from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:30+01:00 is before year 1 in UTC
+        raise InputError(f"created_at {raw[:40]!r} is out of range") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class DateBounds:
+    """The dates a post may carry: outside them it is quarantined, not loaded.
+
+    Every later stage does date arithmetic (a 28-day baseline before the first day, a day
+    after the last): a post dated year 1 or 9999 overflows it, and one from next year poisons
+    every "latest day". Settings: ``GRAPEVINE_MIN_POST_DATE``, ``GRAPEVINE_MAX_FUTURE_HOURS``.
+    """
+
+    min_date: datetime = MIN_POST_DATE
+    max_future: timedelta = FUTURE_TOLERANCE
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DateBounds:
+        return cls(
+            datetime.combine(settings.min_post_date, time(0), tzinfo=UTC),
+            timedelta(hours=settings.max_future_hours),
+        )
+
+    def check(self, created_at: datetime, now: datetime) -> None:
+        """Raise :class:`InputError` when ``created_at`` is outside the bounds."""
+        if created_at < self.min_date:
+            raise InputError(
+                f"created_at {created_at.isoformat()} is before {self.min_date.date().isoformat()}"
+                " (GRAPEVINE_MIN_POST_DATE)"
+            )
+        if created_at > now + self.max_future:
+            raise InputError(f"created_at {created_at.isoformat()} is in the future")
 
 
 def _int(name: str, value: Any) -> int | None:
@@ -96,6 +135,7 @@ def parse_record(
     *,
     default_source: str = "file",
     now: datetime | None = None,
+    bounds: DateBounds = DateBounds(),
 ) -> Post:
     """One file record -> ``Post``. Raises :class:`InputError` saying what is wrong."""
     if not isinstance(record, Mapping):
@@ -111,9 +151,7 @@ def parse_record(
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"text has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} limit")
     created_at = parse_timestamp(record.get("created_at"))
-    now = now or datetime.now(UTC)
-    if created_at > now + FUTURE_TOLERANCE:
-        raise InputError(f"created_at {created_at.isoformat()} is in the future")
+    bounds.check(created_at, now or datetime.now(UTC))
     fields = {name: _str(name, record.get(name)) for name in _STR_FIELDS}
     numbers = {name: _int(name, record.get(name)) for name in _INT_FIELDS}
     source = (fields["source"] or default_source).strip().lower()
@@ -201,6 +239,8 @@ def _parse_json_line(line: bytes) -> tuple[Any, str | None]:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+    except ValueError as exc:  # a number of more than 4,300 digits
+        return None, f"invalid JSON: {str(exc).split(':')[0]}"
     except RecursionError:
         return None, "invalid JSON: nested too deeply"
 
@@ -288,6 +328,7 @@ class FileCollector:
         *,
         batch_size: int = 5000,
         now: datetime | None = None,
+        bounds: DateBounds = DateBounds(),
     ) -> None:
         if not path.exists():
             raise InputError(f"{path} does not exist", hint="check the --path you gave")
@@ -298,6 +339,7 @@ class FileCollector:
         self.pseudo = pseudo
         self.batch_size = batch_size
         self.now = now or datetime.now(UTC)
+        self.bounds = bounds
         self.size = path.stat().st_size
 
     def collect(
@@ -313,9 +355,14 @@ class FileCollector:
             page.progress = raw.offset
             if raw.error is None:
                 try:
-                    post = parse_record(raw.record, self.pseudo, now=self.now)
+                    post = parse_record(raw.record, self.pseudo, now=self.now, bounds=self.bounds)
                 except InputError as exc:
                     raw = raw.failed(exc.message)
+                except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                    # A record the checks above did not foresee must cost one line, not the
+                    # run: every rerun would stop at the same line and never load the rest.
+                    log.warning("%s line %d: unexpected %r", ref, raw.line_no, exc, exc_info=True)
+                    raw = raw.failed(f"cannot parse the record ({type(exc).__name__}: {exc})")
                 else:
                     if (since is None or post.created_at >= since) and (
                         until is None or post.created_at < until

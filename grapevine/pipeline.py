@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from collectors.base import Collector, Page
-from collectors.file import FileCollector
+from collectors.file import DateBounds, FileCollector
 from grapevine.domain import Post
 from grapevine.errors import WarehouseError
 from grapevine.privacy import Pseudonymiser, pseudonymiser_from_settings
@@ -277,6 +277,7 @@ def collect_file(
         pseudo or pseudonymiser_from_settings(settings),
         batch_size=settings.load_batch_size,
         now=now,
+        bounds=DateBounds.from_settings(settings),
     )
     return run_collector(
         collector, watchlist, engine, settings, since=since, until=until, progress=progress

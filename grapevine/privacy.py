@@ -14,8 +14,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from grapevine.errors import ConfigError
+from grapevine.errors import ConfigError, InputError
 from grapevine.settings import Settings
+from grapevine.text import MAX_JSON_DEPTH, json_depth
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,11 @@ class Pseudonymiser:
 
         Raw payloads are kept for reprocessing, so they must not smuggle in what the
         ``author_key`` hides. When handles may be stored, the payload is kept as is.
+        Raises :class:`InputError` for a payload nested deeper than ``MAX_JSON_DEPTH`` (no
+        post needs that, and walking it would exhaust the stack).
         """
+        if json_depth(payload) > MAX_JSON_DEPTH:
+            raise InputError(f"payload is nested more than {MAX_JSON_DEPTH} levels deep")
         if self.keep_handles:
             return payload
         wanted = {i for i in identities if i}
