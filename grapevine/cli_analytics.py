@@ -9,6 +9,7 @@ everything in the warehouse.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,8 +24,17 @@ Until = Annotated[
 ]
 
 
+class PlotlyMode(StrEnum):
+    inline = "inline"
+    cdn = "cdn"
+
+
 def _nas(value: object) -> str:
-    return "n/a" if value is None else f"{float(value):+.0f}"  # type: ignore[arg-type]
+    """``+12`` or ``-3``; a score that rounds to zero is ``0``, never ``-0``."""
+    if value is None:
+        return "n/a"
+    rounded = round(float(value))  # type: ignore[arg-type]
+    return "0" if rounded == 0 else f"{rounded:+d}"
 
 
 def metrics(since: Since = None, until: Until = None) -> None:
@@ -81,7 +91,7 @@ def metrics(since: Since = None, until: Until = None) -> None:
             f"{r['advocacy']:,}",
             f"{r['badvocacy']:,}",
             _nas(r["net_advocacy"]),
-            "" if low is None else f"{low:+.0f} .. {high:+.0f}",
+            "" if low is None else f"{_nas(low)} .. {_nas(high)}",
             "" if sov is None else f"{sov:.0%}",
         )
     console.print(table)
@@ -166,12 +176,22 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML file.")] = Path(
         "report.html"
     ),
+    plotly: Annotated[
+        PlotlyMode,
+        typer.Option(
+            "--plotly",
+            help="inline: embed the charting library (~4.6 MB, opens offline); cdn: load it "
+            "from cdn.plot.ly (a small file whose charts need the internet).",
+        ),
+    ] = PlotlyMode.inline,
 ) -> None:
     """Write the HTML report: one self-contained file that opens offline in any browser.
 
-    Per-brand net advocacy trend with its interval and alerts marked, share of voice over
-    time, sentiment and advocacy mix by source, the top advocacy and badvocacy posts by
-    reach with links, and a short "what changed" summary at the top.
+    A per-brand headline table (mentions, C2C share, net advocacy with its interval, share of
+    voice, change against the window before, alerts, low-confidence labels), the net advocacy
+    trend with its interval and alerts marked, share of voice over time, sentiment and
+    advocacy mix by source, the top advocacy and badvocacy posts by reach (one per author)
+    with links, and a short "what changed" summary.
     """
     from grapevine import pipeline, stages
     from grapevine.cli import _fail, _settings, console, parse_when
@@ -180,7 +200,17 @@ def report(
     settings = _settings()
     try:
         with pipeline.warehouse(settings) as engine:
-            path = stages.run_report(engine, settings, parse_when(since), parse_when(until), out)
+            path = stages.run_report(
+                engine, settings, parse_when(since), parse_when(until), out, plotly.value
+            )
     except GrapevineError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]report written:[/] {path.resolve()}")
+    console.print(f"[green]report written:[/] {path.resolve()} ({report_size_note(path, plotly)})")
+
+
+def report_size_note(path: Path, plotly: PlotlyMode) -> str:
+    """Say how big the file is and why, so a 4.9 MB report is no surprise."""
+    size = f"{path.stat().st_size / 1e6:.1f} MB"
+    if plotly is PlotlyMode.cdn:
+        return f"{size}; its charts load plotly from cdn.plot.ly"
+    return f"{size}, self-contained: opens offline; --plotly cdn makes it small"

@@ -1,7 +1,9 @@
 """The HTML report: one self-contained file a marketer can open anywhere, offline.
 
-plotly's JavaScript is embedded once (no CDN), every chart has a fixed element id and nothing
-time-dependent is written, so rebuilding the report for the same window gives the same bytes.
+plotly's JavaScript is embedded once (about 4.6 MB of the file; ``plotly="cdn"`` loads it from
+cdn.plot.ly instead, for a file of a few hundred KB that needs the internet to draw), every
+chart has a fixed element id and nothing time-dependent is written, so rebuilding the report
+for the same window gives the same bytes.
 Post texts and every other user-derived string are hostile input: they are HTML-escaped, links
 are emitted only for http(s) URLs, and strings given to plotly (which renders a little HTML in
 labels) are escaped as well. A Content-Security-Policy forbids loading anything from anywhere.
@@ -13,15 +15,18 @@ import html
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sqlalchemy import Engine
 
-from grapevine.report.data import ReportData, load
+from grapevine.report.data import LOW_CONFIDENCE, ReportData, load
+
+PlotlyMode = Literal["inline", "cdn"]
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 MAX_TREND_BRANDS = 12
@@ -34,10 +39,19 @@ COLORS = {
     "neutral": "#999999",
     "negative": "#e41a1c",
 }
-CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
-    "style-src 'unsafe-inline'; img-src data:; font-src data:"
-)
+CDN = "https://cdn.plot.ly"
+
+
+def csp(plotly: PlotlyMode = "inline") -> str:
+    """Nothing may be fetched from anywhere, except plotly's script from its CDN in cdn mode."""
+    scripts = "'unsafe-inline' 'unsafe-eval'" + (f" {CDN}" if plotly == "cdn" else "")
+    return (
+        f"default-src 'none'; script-src {scripts}; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:"
+    )
+
+
+CSP = csp()
 
 
 def esc(value: object) -> str:
@@ -54,8 +68,22 @@ def safe_link(url: object, label: str) -> str:
     return text_
 
 
+def signed(value: float, digits: int = 0, suffix: str = "") -> str:
+    """``+12``, ``-3``; a value that rounds to zero is ``0``, never ``-0`` or ``+0``."""
+    rounded = round(value, digits)
+    if rounded == 0:
+        return f"{0:.{digits}f}{suffix}"
+    return f"{rounded:+.{digits}f}{suffix}"
+
+
 def _fmt_nas(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.0f}"
+    return "n/a" if value is None else signed(value)
+
+
+def post_text(raw: object) -> str:
+    """Post text for HTML: entities the source already encoded (``&amp;``) decoded once, then
+    everything escaped, so ``Fish &amp; chips`` reads "Fish & chips" and markup stays inert."""
+    return esc(html.unescape("" if raw is None else str(raw)))
 
 
 def _period_nas(rows: Sequence[dict[str, Any]]) -> tuple[float | None, float | None, int]:
@@ -92,7 +120,8 @@ def what_changed(data: ReportData) -> list[str]:
         nas_b, se_b, _ = _period_nas(before)
         parts = [f"<b>{esc(brand)}</b>: {m_recent:,} mentions in the last {length} days"]
         if m_before:
-            parts[0] += f" ({(m_recent - m_before) / m_before:+.0%} vs the {length} before)"
+            change = signed(100 * (m_recent - m_before) / m_before, suffix="%")
+            parts[0] += f" ({change} vs the {length} before)"
         if nas_r is not None and nas_b is not None and se_r is not None and se_b is not None:
             delta = nas_r - nas_b
             significant = abs(delta) > 1.959964 * math.hypot(se_r, se_b)
@@ -113,6 +142,121 @@ def what_changed(data: ReportData) -> list[str]:
             )
         lines.append("; ".join(parts) + ".")
     return lines or ["No brand mentions in this window."]
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """One brand's line in the report's headline table, for the report's window."""
+
+    brand: str
+    mentions: int
+    c2c_share: float | None
+    rated: int
+    net_advocacy: float | None
+    interval: tuple[float, float] | None
+    share_of_voice: float | None
+    #: Net advocacy now minus in the window of equal length before; None without both.
+    nas_change: float | None
+    nas_change_significant: bool
+    #: Relative change of C2C mentions against the window before; None when it had none.
+    mentions_change: float | None
+    alerts: int
+    low_confidence: int
+
+
+def _nas_and_se(adv: int, bad: int, rated: int) -> tuple[float | None, float | None]:
+    from warehouse.metrics import net_advocacy_interval
+
+    bounds = net_advocacy_interval(adv, bad, rated)
+    if bounds is None:
+        return None, None
+    low, high = bounds
+    return 100.0 * (adv - bad) / rated, (high - low) / (2 * 1.959964)
+
+
+def brand_headlines(data: ReportData) -> list[Headline]:
+    """The headline per brand, brands with alerts first, then by mentions."""
+    from warehouse.metrics import net_advocacy_interval
+
+    out = []
+    for r in data.brands:
+        adv, bad, rated = int(r["advocacy"]), int(r["badvocacy"]), int(r["rated"])
+        nas, se = _nas_and_se(adv, bad, rated)
+        before, se_before = _nas_and_se(
+            int(r["previous_advocacy"]), int(r["previous_badvocacy"]), int(r["previous_rated"])
+        )
+        change = significant = None
+        if nas is not None and before is not None and se is not None and se_before is not None:
+            change = nas - before
+            significant = abs(change) > 1.959964 * math.hypot(se, se_before)
+        mentions, c2c = int(r["mentions"] or 0), int(r["c2c_mentions"] or 0)
+        previous = int(r["previous_mentions"])
+        voice, voice_set = r["voice_mentions"], r["set_mentions"]
+        out.append(
+            Headline(
+                brand=str(r["brand"]),
+                mentions=mentions,
+                c2c_share=c2c / mentions if mentions else None,
+                rated=rated,
+                net_advocacy=nas,
+                interval=net_advocacy_interval(adv, bad, rated),
+                share_of_voice=float(voice) / float(voice_set) if voice_set else None,
+                nas_change=change,
+                nas_change_significant=bool(significant),
+                mentions_change=(int(r["metric_mentions"]) - previous) / previous
+                if previous
+                else None,
+                alerts=int(r["alerts"]),
+                low_confidence=int(r["low_confidence"]),
+            )
+        )
+    return sorted(out, key=lambda h: (h.alerts == 0, -h.mentions, h.brand))
+
+
+def _headline_table(data: ReportData) -> str:
+    rows = brand_headlines(data)
+    if not rows:
+        return "<p class='muted'>No brand mentions in this window.</p>"
+    days = (data.end_day - data.first_day).days
+    body = []
+    for h in rows:
+        nas = _fmt_nas(h.net_advocacy)
+        if h.interval is not None:
+            nas += (
+                f" <span class='muted'>({signed(h.interval[0])} to {signed(h.interval[1])})</span>"
+            )
+        changes = []
+        if h.nas_change is not None:
+            verdict = "a real change" if h.nas_change_significant else "within the noise"
+            changes.append(f"net advocacy {signed(h.nas_change)} ({verdict})")
+        if h.mentions_change is not None:
+            changes.append(f"mentions {signed(100 * h.mentions_change, suffix='%')}")
+        low = f"{h.low_confidence:,} ({h.low_confidence / h.rated:.0%})" if h.rated else "-"
+        alert_cell = f"<span class='alert'>{h.alerts}</span>" if h.alerts else "0"
+        body.append(
+            "<tr>"
+            f"<td>{esc(h.brand)}</td>"
+            f"<td class='num'>{h.mentions:,}</td>"
+            f"<td class='num'>{'-' if h.c2c_share is None else f'{h.c2c_share:.0%}'}</td>"
+            f"<td class='num'>{nas}</td>"
+            f"<td class='num'>"
+            f"{'-' if h.share_of_voice is None else f'{h.share_of_voice:.0%}'}</td>"
+            f"<td>{'; '.join(changes) or 'no earlier data'}</td>"
+            f"<td class='num'>{alert_cell}</td>"
+            f"<td class='num'>{low}</td>"
+            "</tr>"
+        )
+    return (
+        "<table class='headline'><thead><tr><th>brand</th><th>mentions</th><th>C2C share</th>"
+        "<th>net advocacy (95% interval)</th><th>share of voice</th>"
+        f"<th>vs the {days} day{'s' if days != 1 else ''} before</th><th>alerts</th>"
+        f"<th>low-confidence labels</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+        "<p class='muted'>Mentions count every post naming the brand; C2C share is the part "
+        "written by customers (not the brands' own accounts), which every other number uses. "
+        "Share of voice is against the brand's watched competitors (- when it has none). "
+        "Low-confidence labels: rated mentions whose advocacy label the model gave a "
+        f"probability below {LOW_CONFIDENCE:.0%}; read those posts before quoting them.</p>"
+    )
 
 
 def trend_figure(data: ReportData) -> go.Figure:
@@ -168,8 +312,9 @@ def trend_figure(data: ReportData) -> go.Figure:
                 name="net advocacy (day)",
                 legendgroup="nas",
                 showlegend=show,
-                customdata=[[r["rated"]] for r in rows],
-                hovertemplate="%{x|%Y-%m-%d}: %{y:+.0f} (%{customdata[0]} rated)<extra></extra>",
+                customdata=[[r["rated"], _fmt_nas(r["net_advocacy"])] for r in rows],
+                hovertemplate="%{x|%Y-%m-%d}: %{customdata[1]} (%{customdata[0]} rated)"
+                "<extra></extra>",
             ),
             row=i,
             col=1,
@@ -291,6 +436,19 @@ def mix_figure(data: ReportData) -> go.Figure:
     return fig
 
 
+def _followers(value: object) -> str:
+    """A known audience, or "unknown" (no source reported it): never a misleading 0."""
+    return "unknown" if value is None else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _author(row: dict[str, Any]) -> str:
+    key = f"<code>{esc((row['author_key'] or '')[:12])}</code>"
+    more = int(row.get("author_posts") or 1) - 1
+    if more > 0:
+        key += f" <span class='muted'>(+{more} more in this window)</span>"
+    return key
+
+
 def _posts_table(rows: Sequence[dict[str, Any]], label: str) -> str:
     if not rows:
         return f"<p class='muted'>No {esc(label)} posts in this window.</p>"
@@ -301,11 +459,11 @@ def _posts_table(rows: Sequence[dict[str, Any]], label: str) -> str:
         body.append(
             "<tr>"
             f"<td>{esc(r['source'])}</td>"
-            f"<td class='num'>{int(r['followers'] or 0):,}</td>"
+            f"<td class='num'>{_followers(r['followers'])}</td>"
             f"<td class='num'>{int(r['interactions'] or 0):,}</td>"
-            f"<td><code>{esc((r['author_key'] or '')[:12])}</code></td>"
+            f"<td>{_author(r)}</td>"
             f"<td>{esc(when)}</td>"
-            f"<td class='text'>{esc(r['text'])}</td>"
+            f"<td class='text'>{post_text(r['text'])}</td>"
             f"<td>{safe_link(r['url'], 'open')}</td>"
             "</tr>"
         )
@@ -353,10 +511,25 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0 1.2rem}
 th,td{border-bottom:1px solid #eee;padding:.35rem .5rem;text-align:left;vertical-align:top}
 td.num{text-align:right;white-space:nowrap}td.text{max-width:480px;word-break:break-word}
+table.headline td{font-size:1rem}footer{margin-top:2rem;font-size:.85rem}
 """
 
 
-def render_html(data: ReportData) -> str:
+def _size_note(plotly: PlotlyMode) -> str:
+    if plotly == "cdn":
+        return (
+            "This file loads its charting library (plotly) from cdn.plot.ly: the charts need "
+            "an internet connection."
+        )
+    return (
+        "This file is self-contained: the charting library (plotly, about 4.6 MB) is embedded, "
+        "so it opens offline and can be mailed as one attachment. "
+        "<code>grapevine report --plotly cdn</code> writes a small file that loads it from "
+        "cdn.plot.ly instead."
+    )
+
+
+def render_html(data: ReportData, plotly: PlotlyMode = "inline") -> str:
     """The whole document as a string."""
     figures = [
         ("trend", trend_figure(data)),
@@ -367,7 +540,7 @@ def render_html(data: ReportData) -> str:
     for i, (name, fig) in enumerate(figures):
         charts[name] = fig.to_html(
             full_html=False,
-            include_plotlyjs=i == 0,
+            include_plotlyjs=("cdn" if plotly == "cdn" else True) if i == 0 else False,
             div_id=f"gv-{name}",
             config=PLOTLY_CONFIG,
         )
@@ -394,7 +567,7 @@ def render_html(data: ReportData) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{csp(plotly)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Grapevine report {esc(data.first_day)} to {esc(last_day)}</title>
 <style>{STYLE}</style>
@@ -405,6 +578,8 @@ def render_html(data: ReportData) -> str:
 only (brands' own accounts left out); labels from the current model versions. Net advocacy =
 100 &times; (advocacy &minus; badvocacy) / rated mentions; mentions in languages the model does
 not handle count as mentions but not in the mix.</p>
+<h2>Brands at a glance</h2>
+{_headline_table(data)}
 <h2>What changed</h2>
 <ul class="summary">{summary}</ul>
 <h2>Net advocacy trend</h2>
@@ -420,15 +595,27 @@ not handle count as mentions but not in the mix.</p>
 {charts["mix"]}
 <h2>Top posts</h2>
 {"".join(post_sections) or "<p class='muted'>No rated posts in this window.</p>"}
+<p class="muted">Top posts are ranked by the author's audience where the source reports it
+(unknown audiences after known ones, by interactions), one post per author.</p>
+<footer class="muted">{_size_note(plotly)}</footer>
 </body>
 </html>
 """
 
 
-def build_report(engine: Engine, since: datetime | None, until: datetime | None, out: Path) -> Path:
-    """Write the report for ``[since, until)`` to ``out`` (atomically) and return its path."""
+def build_report(
+    engine: Engine,
+    since: datetime | None,
+    until: datetime | None,
+    out: Path,
+    plotly: PlotlyMode = "inline",
+) -> Path:
+    """Write the report for ``[since, until)`` to ``out`` (atomically) and return its path.
+
+    ``plotly="cdn"`` loads the charting library from cdn.plot.ly instead of embedding it.
+    """
     data = load(engine, since, until)
-    document = render_html(data)
+    document = render_html(data, plotly)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

@@ -10,6 +10,9 @@ from sqlalchemy import Connection, Engine, text
 
 from warehouse.metrics import ceil_day
 
+#: Advocacy labels whose probability is below this are counted as judged with low confidence.
+LOW_CONFIDENCE = 0.6
+
 
 @dataclass(slots=True)
 class ReportData:
@@ -23,6 +26,13 @@ class ReportData:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     top_posts: list[dict[str, Any]] = field(default_factory=list)
     totals: list[dict[str, Any]] = field(default_factory=list)
+    #: One row per brand: the window's sums and those of the window of equal length before it.
+    brands: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def previous_first_day(self) -> date:
+        """First day of the window of equal length just before this one."""
+        return self.first_day - (self.end_day - self.first_day)
 
 
 def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -40,7 +50,13 @@ def load(
         if first is None or end is None:
             first = end = (until or since or datetime.now(UTC)).astimezone(UTC).date()
             return ReportData(first, end)
-        p = {"first": first, "end": end, "n": top_n}
+        p = {
+            "first": first,
+            "end": end,
+            "n": top_n,
+            "previous": first - (end - first),
+            "low": LOW_CONFIDENCE,
+        }
         return ReportData(
             first_day=first,
             end_day=end,
@@ -76,23 +92,8 @@ def load(
                 " AND window_start < :end ORDER BY window_start, brand",
                 p,
             ),
-            top_posts=_rows(
-                conn,
-                """
-                WITH ranked AS (
-                    SELECT brand, advocacy, source, url, author_key, followers, interactions,
-                           left(text, 400) AS text, created_at,
-                           row_number() OVER (PARTITION BY brand, advocacy
-                                              ORDER BY followers DESC, interactions DESC,
-                                                       post_id) AS rank
-                    FROM analytics.int_brand_mentions_labelled
-                    WHERE advocacy IN ('advocacy', 'badvocacy')
-                      AND day >= :first AND day < :end
-                )
-                SELECT * FROM ranked WHERE rank <= :n ORDER BY brand, advocacy, rank
-                """,
-                p,
-            ),
+            top_posts=_rows(conn, TOP_POSTS, p),
+            brands=_rows(conn, BRAND_WINDOW, p),
             totals=_rows(
                 conn,
                 """
@@ -105,3 +106,93 @@ def load(
                 p,
             ),
         )
+
+
+#: The top posts per brand and stance by reach: the author's audience where known (unknown
+#: followers rank after every known count, by interactions), one post per author, so that one
+#: prolific complainer cannot fill the list; ``author_posts`` says how many they wrote.
+TOP_POSTS = """
+WITH labelled AS (
+    SELECT brand, advocacy, source, url, author_key, author_followers AS followers,
+           interactions, left(text, 400) AS text, created_at, post_id,
+           row_number() OVER (
+               PARTITION BY brand, advocacy, coalesce(author_key, 'post ' || post_id::text)
+               ORDER BY author_followers DESC NULLS LAST, interactions DESC, post_id
+           ) AS author_rank,
+           count(*) OVER (
+               PARTITION BY brand, advocacy, coalesce(author_key, 'post ' || post_id::text)
+           ) AS author_posts
+    FROM analytics.int_brand_mentions_labelled
+    WHERE advocacy IN ('advocacy', 'badvocacy')
+      AND day >= :first AND day < :end
+),
+ranked AS (
+    SELECT *, row_number() OVER (
+               PARTITION BY brand, advocacy
+               ORDER BY followers DESC NULLS LAST, interactions DESC, post_id
+           ) AS rank
+    FROM labelled
+    WHERE author_rank = 1
+)
+SELECT * FROM ranked WHERE rank <= :n ORDER BY brand, advocacy, rank
+"""
+
+#: Per brand, the window's headline sums: every mention and the C2C ones, the advocacy counts
+#: (also for the previous window of equal length), share of voice, alerts, and how many rated
+#: mentions the advocacy model labelled with a probability below LOW_CONFIDENCE.
+BRAND_WINDOW = """
+WITH mentions AS (
+    SELECT brand, sum(mentions) AS mentions, sum(c2c_mentions) AS c2c_mentions
+    FROM analytics.brand_mentions_daily
+    WHERE day >= :first AND day < :end
+    GROUP BY brand
+),
+labels AS (
+    SELECT brand,
+           coalesce(sum(rated) FILTER (WHERE day >= :first), 0) AS rated,
+           coalesce(sum(advocacy) FILTER (WHERE day >= :first), 0) AS advocacy,
+           coalesce(sum(badvocacy) FILTER (WHERE day >= :first), 0) AS badvocacy,
+           coalesce(sum(mentions) FILTER (WHERE day >= :first), 0) AS metric_mentions,
+           coalesce(sum(rated) FILTER (WHERE day < :first), 0) AS previous_rated,
+           coalesce(sum(advocacy) FILTER (WHERE day < :first), 0) AS previous_advocacy,
+           coalesce(sum(badvocacy) FILTER (WHERE day < :first), 0) AS previous_badvocacy,
+           coalesce(sum(mentions) FILTER (WHERE day < :first), 0) AS previous_mentions
+    FROM analytics.brand_metrics_daily
+    WHERE day >= :previous AND day < :end
+    GROUP BY brand
+),
+voice AS (
+    SELECT brand, sum(mentions) AS voice_mentions, sum(set_mentions) AS set_mentions
+    FROM analytics.share_of_voice_daily
+    WHERE day >= :first AND day < :end
+    GROUP BY brand
+),
+low AS (
+    SELECT brand, count(*) AS low_confidence
+    FROM analytics.int_brand_mentions_labelled
+    WHERE is_rated AND advocacy_confidence < :low AND day >= :first AND day < :end
+    GROUP BY brand
+),
+alerts AS (
+    SELECT brand, count(*) AS alerts
+    FROM analytics.brand_alerts
+    WHERE window_start >= :first AND window_start < :end
+    GROUP BY brand
+)
+SELECT m.brand, m.mentions, m.c2c_mentions,
+       coalesce(l.rated, 0) AS rated, coalesce(l.advocacy, 0) AS advocacy,
+       coalesce(l.badvocacy, 0) AS badvocacy, coalesce(l.metric_mentions, 0) AS metric_mentions,
+       coalesce(l.previous_rated, 0) AS previous_rated,
+       coalesce(l.previous_advocacy, 0) AS previous_advocacy,
+       coalesce(l.previous_badvocacy, 0) AS previous_badvocacy,
+       coalesce(l.previous_mentions, 0) AS previous_mentions,
+       v.voice_mentions, v.set_mentions,
+       coalesce(lo.low_confidence, 0) AS low_confidence,
+       coalesce(a.alerts, 0) AS alerts
+FROM mentions AS m
+LEFT JOIN labels AS l ON l.brand = m.brand
+LEFT JOIN voice AS v ON v.brand = m.brand
+LEFT JOIN low AS lo ON lo.brand = m.brand
+LEFT JOIN alerts AS a ON a.brand = m.brand
+ORDER BY m.brand
+"""

@@ -104,6 +104,9 @@ def test_report_renders_charts_offline_and_escapes_posts(
     assert "<b>Initech</b>" not in html.split("<body>", 1)[1].split("<script", 1)[0]
     # the alert and the what-changed summary are there
     assert "badvocacy alert" in html and "What changed" in html
+    # the headline table per brand, and the size is explained
+    assert "Brands at a glance" in html and "low-confidence labels" in html
+    assert "This file is self-contained" in html
     # rebuilding gives the same bytes: rerunning the stage changes nothing
     again = run_report(engine, settings, None, None, tmp_path / "report.html")
     assert again.read_text(encoding="utf-8") == html
