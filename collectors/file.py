@@ -13,11 +13,12 @@ import io
 import json
 import logging
 import sys
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, AnyStr, cast
 
 import orjson
 
@@ -39,6 +40,7 @@ _INT_FIELDS = ("author_followers", "likes", "replies", "reposts", "score")
 _STR_FIELDS = ("source", "url", "author", "parent_id", "thread_id", "lang")
 
 # CSV fields can be large (long posts); the default 128 KiB limit would reject them mid-file.
+# The reader bounds records itself (MAX_CSV_RECORD_CHARS), so this limit is never what stops one.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -245,48 +247,187 @@ def _parse_json_line(line: bytes) -> tuple[Any, str | None]:
         return None, "invalid JSON: nested too deeply"
 
 
+MAX_LINE_BYTES = _MAX_PAYLOAD_CHARS * 8
+"""A longer JSONL line is quarantined unread: a post with every character escaped fits."""
+MAX_CSV_RECORD_CHARS = 2 * MAX_TEXT_CHARS
+"""A CSV record (and so a quoted field) may not run past this many characters..."""
+MAX_CSV_RECORD_LINES = 1_000
+"""...nor past this many lines: an unclosed quote must cost one row, not the rest of the file."""
+_BOM = b"\xef\xbb\xbf"
+_SKIP_CHUNK = 1 << 16
+
+
+def bounded_lines(fh: IO[AnyStr], limit: int) -> Iterator[tuple[AnyStr, bool]]:
+    """``(line, complete)`` pairs, never holding more than ``limit`` units of one line.
+
+    A line longer than ``limit`` comes back cut to ``limit`` with ``complete=False``, and the
+    rest of it is read and dropped in ``limit``-sized pieces: a 300 MB line without a newline
+    costs ``limit`` of memory, not 300 MB (iterating a file object reads whole lines).
+    """
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit:
+            yield line, True
+            continue
+        rest = line[-1:]
+        while rest and rest[-1:] not in ("\n", "\r", b"\n"):
+            rest = fh.readline(_SKIP_CHUNK)
+        yield line[:limit], False
+
+
 def read_jsonl(fh: IO[bytes]) -> Iterator[RawRecord]:
     offset = 0
-    for line_no, line in enumerate(fh, start=1):
-        offset += len(line)
+    for line_no, (line, complete) in enumerate(bounded_lines(fh, MAX_LINE_BYTES), start=1):
+        offset = fh.tell() if fh.seekable() else offset + len(line)
         stripped = line.strip()
+        if stripped.startswith(_BOM):  # Windows tools start files (and concatenations) with one
+            stripped = stripped[len(_BOM) :].strip()
         if not stripped:
             continue
-        if len(stripped) > _MAX_PAYLOAD_CHARS * 8:
-            yield RawRecord(
-                line_no, None, stripped[:_MAX_PAYLOAD_CHARS], "line is too long", offset
-            )
+        if not complete:
+            too_long = f"line is longer than {MAX_LINE_BYTES:,} bytes"
+            yield RawRecord(line_no, None, stripped[:_MAX_PAYLOAD_CHARS], too_long, offset)
             continue
         record, error = _parse_json_line(stripped)
         yield RawRecord(line_no, record, stripped, error, offset)
 
 
-def read_csv(fh: IO[bytes], delimiter: str = ",") -> Iterator[RawRecord]:
-    # surrogateescape keeps invalid bytes visible as lone surrogates so we can quarantine the row.
-    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+class _LineTooLongError(Exception):
+    """A physical CSV line over the record limit (raised through ``csv.reader``)."""
+
+
+class _RecordTooLongError(Exception):
+    """A CSV record still open after the line or character limit (an unclosed quote)."""
+
+
+class _LineFeed:
+    """Physical lines for ``csv.reader``, one record at a time, with push-back.
+
+    ``csv.reader`` pulls lines until a record is complete, so an unclosed quote would pull the
+    whole rest of the file into one field. This feed remembers the lines of the current record,
+    stops a record that runs past the limits, and lets the caller push back every line after
+    the first, so that parsing resumes on the line after the bad one.
+    """
+
+    def __init__(self, lines: Iterator[tuple[str, bool]]) -> None:
+        self._source = enumerate(lines, start=1)
+        self._pending: deque[tuple[int, str, bool]] = deque()
+        self.taken: list[tuple[int, str, bool]] = []
+        self._chars = 0
+
+    def start(self) -> None:
+        self.taken = []
+        self._chars = 0
+
+    def push_back_all_but_first(self) -> None:
+        self._pending.extendleft(reversed(self.taken[1:]))
+        self.taken = self.taken[:1]
+
+    @property
+    def first_line(self) -> int:
+        return self.taken[0][0] if self.taken else 0
+
+    @property
+    def text(self) -> str:
+        return "".join(line for _, line, _ in self.taken)
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.taken and (
+            len(self.taken) >= MAX_CSV_RECORD_LINES or self._chars >= MAX_CSV_RECORD_CHARS
+        ):
+            raise _RecordTooLongError
+        if self._pending:
+            item = self._pending.popleft()
+        else:
+            line_no, (line, complete) = next(self._source)
+            item = (line_no, line, complete)
+        if not item[2]:
+            if self.taken:  # an open record ran into an over-long line: that line is next
+                self._pending.appendleft(item)
+                raise _RecordTooLongError
+            self.taken.append(item)
+            raise _LineTooLongError
+        self.taken.append(item)
+        self._chars += len(item[1])
+        return item[1]
+
+
+def _csv_header(reader: Iterator[list[str]], feed: _LineFeed) -> list[str] | None:
+    feed.start()
     try:
         header = next(reader)
     except StopIteration:
-        return
-    except csv.Error as exc:
-        raise InputError(f"cannot read the CSV header: {exc}") from exc
+        return None
+    except (csv.Error, _LineTooLongError, _RecordTooLongError) as exc:
+        raise InputError(
+            f"cannot read the CSV header: {exc or 'it is not one line of column names'}"
+        ) from exc
     header = [h.strip().lstrip("\ufeff") for h in header]
     if "id" not in header or "text" not in header or "created_at" not in header:
         raise InputError(
             f"CSV header {header} lacks a required column",
             hint="required columns: id, text, created_at",
         )
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InputError(
+            f"CSV header names {', '.join(repr(h) for h in twice)} more than once",
+            hint="rename or remove the duplicate columns: which one to use is a guess",
+        )
+    return header
+
+
+def read_csv(fh: IO[bytes], delimiter: str = ",") -> Iterator[RawRecord]:
+    """Stream CSV records; a malformed record becomes an error record and parsing goes on.
+
+    Records are strict RFC 4180 (text after a closing quote is an error): in a lenient reader
+    a stray quote silently glues the following rows into one field. A record that spans lines
+    and then fails (wrong field count, bad quoting, end of file, over the limits) is the sign
+    of an unclosed quote: its first line is quarantined and parsing resumes on the next line.
+    """
+    # surrogateescape keeps invalid bytes visible as lone surrogates so we can quarantine the row.
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+    feed = _LineFeed(bounded_lines(text, MAX_CSV_RECORD_CHARS))
+    reader = csv.reader(feed, delimiter=delimiter, strict=True)
+    header = _csv_header(reader, feed)
+    if header is None:
+        return
     while True:
-        line_no = reader.line_num + 1
+        feed.start()
+        error: str | None = None
+        row: list[str] = []
         try:
             row = next(reader)
         except StopIteration:
             return
+        except _LineTooLongError:
+            error = f"line is longer than {MAX_CSV_RECORD_CHARS:,} characters"
+        except _RecordTooLongError:
+            error = (
+                f"a quoted field opened on line {feed.first_line} does not close within"
+                f" {MAX_CSV_RECORD_LINES:,} lines or {MAX_CSV_RECORD_CHARS:,} characters"
+            )
         except csv.Error as exc:
-            yield RawRecord(line_no, None, "", f"malformed CSV: {exc}")
-            continue
+            error = f"malformed CSV: {exc}"
+        if error is None and len(feed.taken) > 1 and len(row) != len(header):
+            error = (
+                f"a quoted field opened on line {feed.first_line} spans {len(feed.taken)} lines"
+                f" and leaves {len(row)} fields, the header has {len(header)}"
+            )
         offset = fh.tell() if fh.seekable() else 0
+        if error is not None:
+            feed.push_back_all_but_first()
+            payload = feed.text[:_MAX_PAYLOAD_CHARS]
+            if any("\udc80" <= ch <= "\udcff" for ch in payload):
+                payload = payload.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            yield RawRecord(feed.first_line, None, payload, error, offset)
+            continue
+        line_no = feed.first_line
         payload = delimiter.join(row)
         if not any(cell.strip() for cell in row):
             continue
