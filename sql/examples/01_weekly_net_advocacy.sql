@@ -1,18 +1,29 @@
 -- Weekly net advocacy per brand with a 95% interval: is the brand's word of mouth improving?
--- Adapt: change the brand list, the period, or use date_trunc('month', day) for months.
+-- Adapt the `params` row: the last day (default: the latest day in the data), how many days
+-- back, and one brand (default null: every brand); or use date_trunc('month', day) for months.
 -- Counts are summed over the week first and the ratio taken after (never average daily
 -- ratios). The interval is the adjusted Wald interval used everywhere in Grapevine: one
 -- pseudo-mention per label. Non-overlapping intervals mean a real change.
-with weekly_counts as (
+with params as (
     select
-        brand,
-        date_trunc('week', day)::date as week,
-        sum(rated) as rated,
-        sum(advocacy) as advocacy,
-        sum(badvocacy) as badvocacy
-    from analytics.brand_metrics_daily
-    where day >= current_date - 90
-    group by brand, date_trunc('week', day)
+        (select max(day) from analytics.brand_metrics_daily) as last_day,  -- or date '2026-10-31'
+        90 as days_back,
+        cast(null as text) as brand                                         -- or 'Acme Air'
+),
+
+weekly_counts as (
+    select
+        m.brand,
+        date_trunc('week', m.day)::date as week,
+        sum(m.rated) as rated,
+        sum(m.advocacy) as advocacy,
+        sum(m.badvocacy) as badvocacy
+    from analytics.brand_metrics_daily as m
+    cross join params as p
+    where m.day > p.last_day - p.days_back
+        and m.day <= p.last_day
+        and (p.brand is null or m.brand = p.brand)
+    group by m.brand, date_trunc('week', m.day)
 ),
 
 adjusted as (

@@ -1,8 +1,18 @@
--- The 20 badvocates with the largest audience for one brand: who to answer first.
+-- The 20 badvocates with the largest audience per brand: who to answer first.
 -- author_key is a pseudonym (a keyed hash): it lets you follow one author across posts and
 -- sources without storing who they are. Join to stg_posts for their posts and links.
--- Adapt: the brand name, and `last_post_at` to keep only recent complainers.
+-- Adapt the `params` row: one brand (default null: every brand), how many per brand, and how
+-- recent their last post must be (default: 90 days before the latest post in the data).
+with params as (
+    select
+        cast(null as text) as brand,                                          -- or 'Acme Air'
+        20 as top_n,
+        (select max(last_post_at) from analytics.top_badvocates) as latest,   -- or now()
+        interval '90 days' as active_within
+)
+
 select
+    b.brand,
     b.reach_rank,
     b.author_key,
     b.followers,
@@ -11,14 +21,16 @@ select
     b.sources,
     b.last_post_at,
     (
-        select p.url
-        from analytics.int_brand_mentions_labelled as p
-        where p.brand_id = b.brand_id and p.author_key = b.author_key
-            and p.advocacy = 'badvocacy'
-        order by p.created_at desc
+        select l.url
+        from analytics.int_brand_mentions_labelled as l
+        where l.brand_id = b.brand_id and l.author_key = b.author_key
+            and l.advocacy = 'badvocacy'
+        order by l.created_at desc
         limit 1
     ) as latest_badvocacy_url
 from analytics.top_badvocates as b
-where b.brand = 'Acme Air'
-    and b.reach_rank <= 20
-order by b.reach_rank;
+cross join params as p
+where (p.brand is null or b.brand = p.brand)
+    and b.reach_rank <= p.top_n
+    and b.last_post_at > p.latest - p.active_within
+order by b.brand, b.reach_rank;

@@ -1,5 +1,13 @@
--- Badvocacy alerts of the last 30 days with the posts behind them (largest reach first),
--- and whether the team was notified. Adapt: the period or the brand.
+-- Badvocacy alerts of 30 days with the posts behind them (largest reach first), and whether
+-- the team was notified. Adapt the `params` row: the end of the period (default: the latest
+-- alert in the data; use now() for the live view), its length, one brand (null: all).
+with params as (
+    select
+        (select max(window_end) from analytics.brand_alerts) as latest,  -- or now()
+        interval '30 days' as period,
+        cast(null as text) as brand                                      -- or 'Acme Air'
+)
+
 select
     a.brand,
     a.window_start::date as day,
@@ -13,6 +21,8 @@ select
     (post ->> 'followers')::bigint as followers,
     post ->> 'excerpt' as excerpt
 from analytics.brand_alerts as a
+cross join params as p
 cross join lateral jsonb_array_elements(coalesce(a.top_posts, '[]'::jsonb)) as post
-where a.window_start >= now() - interval '30 days'
-order by a.window_start desc, a.brand, followers desc;
+where a.window_end > p.latest - p.period
+    and (p.brand is null or a.brand = p.brand)
+order by a.window_start desc, a.brand, followers desc nulls last;
