@@ -106,7 +106,7 @@ class MiniLMClassifier(_BatchedClassifier):
         backend: str = DEFAULT_BACKEND,
         cache_dir: Path | None = None,
     ) -> None:
-        from nlp.model import load_model, load_tokenizer, weights_hash
+        from nlp.model import load_model, load_tokenizer, model_digest, weights_hash
 
         if backend not in BACKENDS:
             raise ModelError(
@@ -120,6 +120,10 @@ class MiniLMClassifier(_BatchedClassifier):
         self.targeted = self.cfg.targeted
         digest = weights_hash(folder)
         self.runner: Any = None
+        import numpy as np
+
+        self.bias = np.asarray(self.cfg.logit_bias or [0.0] * len(self.labels), dtype=np.float64)
+        self.temperature = float(self.cfg.temperature)
         if backend.startswith("onnx"):
             try:
                 from nlp.onnx_backend import onnx_runner
@@ -137,7 +141,7 @@ class MiniLMClassifier(_BatchedClassifier):
             if not getattr(self.model, "int8", False):
                 backend = "torch"
         self.backend = backend
-        self.version = f"{self.cfg.name}-{digest}-{backend}"
+        self.version = f"{self.cfg.name}-{model_digest(folder, self.cfg)}-{backend}"
 
     def _prepare(self, item: Any) -> str:
         if self.targeted:
@@ -164,6 +168,7 @@ class MiniLMClassifier(_BatchedClassifier):
                 else:
                     x, m = pad(batch)
                     logits = self.model(x, m).double().numpy()
+                logits = (logits + self.bias) / self.temperature
                 logits = logits - logits.max(axis=1, keepdims=True)
                 probs = np.exp(logits)
                 out[sel] = probs / probs.sum(axis=1, keepdims=True)

@@ -99,8 +99,28 @@ def train_advocacy(
     init_from: Annotated[
         Path | None, typer.Option(help="Start from this trained model folder.")
     ] = None,
+    recipe: Annotated[
+        str,
+        typer.Option(
+            help="'brand': brand-directed sets + augmentation + replay, grouped validation, "
+            "priors and temperature fitted on validation; 'v1': the first model's mix."
+        ),
+    ] = "brand",
+    replay_semeval: Annotated[
+        int, typer.Option(help="SemEval-topic rows replayed by the brand recipe (0 = all).")
+    ] = 9000,
+    replay_brand_emotion: Annotated[
+        int, typer.Option(help="Brand-emotion rows replayed by the brand recipe (0 = all).")
+    ] = 3000,
+    augment_per_template: Annotated[
+        int, typer.Option(help="Posts per augmentation template (nlp.augment).")
+    ] = 12,
+    augment_replies: Annotated[
+        int, typer.Option(help="Synthetic thread replies (nlp.augment).")
+    ] = 2500,
 ) -> None:
-    """Fine-tune the targeted advocacy model (SemEval topics + brand emotion + synthetic)."""
+    """Fine-tune the targeted advocacy model (default recipe 'brand': brand-directed tweets,
+    complaints, augmentation, replay of SemEval topics and brand emotion)."""
     _train(
         "advocacy",
         out,
@@ -116,6 +136,11 @@ def train_advocacy(
         threads=threads,
         synthetic_per_template=synthetic_per_template,
         init_from=init_from,
+        recipe=recipe,
+        replay_semeval=replay_semeval,
+        replay_brand_emotion=replay_brand_emotion,
+        augment_per_template=augment_per_template,
+        augment_replies=augment_replies,
     )
 
 
@@ -278,18 +303,23 @@ def eval_advocacy(
     backend: Backend = "onnx",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Score the advocacy model on FILE (labels advocacy|badvocacy|none, one brand per row)."""
-    from nlp.data import column, read_table
-    from nlp.types import AdvocacyInput
+    """Score the advocacy model on FILE, one (post, target) per row.
+
+    Labels may be advocacy|badvocacy|none or, as in target-dependent sentiment sets (Dong et
+    al. 2014: ``--brand-col target``), negative|neutral|positive or -1|0|1 toward the target.
+    The target need not be spelled out in the text (the model then judges the post for an
+    unnamed entity); a ``$T$`` placeholder is replaced by the target, and texts tokenised
+    like Dong's (``it ' s great .``) are detokenised as in training.
+    """
+    from nlp.data import advocacy_eval_items, column, read_table
 
     with _user_errors():
         rows = read_table(file)
         texts = column(rows, text_col, file)
         brands = column(rows, brand_col, file)
-        gold = [g.strip().lower() for g in column(rows, label_col, file)]
-    items: list[object] = [
-        AdvocacyInput(t, b, None, None) for t, b in zip(texts, brands, strict=True)
-    ]
+        labels = column(rows, label_col, file)
+        inputs, gold = advocacy_eval_items(texts, brands, labels)
+    items: list[object] = list(inputs)
     _run_eval(
         "advocacy",
         file,
@@ -301,6 +331,45 @@ def eval_advocacy(
         data_dir=data_dir,
         as_json=as_json,
     )
+
+
+@eval_app.command("splits")
+def eval_splits(
+    as_json: JsonOut = False,
+    model: ModelOpt = None,
+    backend: Backend = "onnx",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Score the advocacy model on our grouped validation splits, per data set.
+
+    The splits are the held-out side of ``nlp.brand_data.grouped_split`` (no near-duplicate
+    of a validation tweet is in training) plus brand_emotion/val; this is where models and
+    thresholds are chosen. complaints.csv is scored as badvocacy-vs-not (partial labels).
+    """
+    from nlp import evaluate
+
+    with _user_errors():
+        clf = _classifier("advocacy", model, backend)
+        result = evaluate.evaluate_splits(clf, data_dir)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"validation splits: {result['model_version']}")
+    for col in ("set", "n", "accuracy", "macro F1", "badvocacy F1", "bad-vs-not acc."):
+        table.add_column(col, justify="left" if col == "set" else "right")
+    for name, r in dict(result["sets"]).items():
+        table.add_row(
+            name,
+            str(r["n"]),
+            f"{r['accuracy']:.3f}" if "accuracy" in r else "",
+            f"{r['macro_f1']:.3f}" if "macro_f1" in r else "",
+            f"{r['badvocacy_f1']:.3f}" if "badvocacy_f1" in r else "",
+            f"{r['bad_vs_not_accuracy']:.3f}" if "bad_vs_not_accuracy" in r else "",
+        )
+    Console().print(table)
 
 
 app = typer.Typer(no_args_is_help=True)

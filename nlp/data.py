@@ -207,6 +207,41 @@ def column(rows: list[dict[str, str]], name: str, path: Path) -> list[str]:
     return [(r.get(name) or "") for r in rows]
 
 
+#: Gold labels of target-dependent sentiment sets, read as advocacy toward the target.
+_ADVOCACY_GOLD = {
+    "advocacy": "advocacy",
+    "badvocacy": "badvocacy",
+    "none": "none",
+    "positive": "advocacy",
+    "negative": "badvocacy",
+    "neutral": "none",
+    "1": "advocacy",
+    "-1": "badvocacy",
+    "0": "none",
+}
+_TOKENISED = re.compile(r" ' (s|t|re|ve|ll|d|m)\b| [.,!?] | n't ")
+
+
+def advocacy_eval_items(
+    texts: Sequence[str], targets: Sequence[str], labels: Sequence[str]
+) -> tuple[list[AdvocacyInput], list[str]]:
+    """Advocacy inputs and gold labels from a labelled file's columns.
+
+    Sentiment-style labels (``negative|neutral|positive``, ``-1|0|1``) map onto advocacy
+    toward the target; other labels pass through (and ``check_labels`` reports them). A
+    ``$T$`` placeholder (Dong et al.'s raw format) is replaced by the target; when most rows
+    look tokenised (``it ' s``), all are detokenised, as the training data was.
+    """
+    from nlp.brand_data import detokenise
+
+    filled = [t.replace("$T$", b) for t, b in zip(texts, targets, strict=True)]
+    tokenised = sum(1 for t in filled if _TOKENISED.search(t)) > len(filled) / 2
+    if tokenised:
+        filled = [detokenise(t) for t in filled]
+    gold = [_ADVOCACY_GOLD.get(g.strip().lower(), g.strip().lower()) for g in labels]
+    return [AdvocacyInput(t, b) for t, b in zip(filled, targets, strict=True)], gold
+
+
 def write_tweeteval_val_csv(data_dir: Path, out: Path) -> int:
     """Write TweetEval's validation split as a ``text,label`` CSV for ``grapevine eval``."""
     texts, labels = tweeteval_val(data_dir)

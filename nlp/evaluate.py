@@ -102,13 +102,13 @@ def tfidf_predictor(task: str, data_dir: Path, seed: int = 13) -> Predictor:
         texts, labels = data.tweeteval_train(data_dir)
         train_x = [normalise(t) for t in texts]
     else:
-        val_keys = {data.loose_key(t) for t in data.tweeteval_val(data_dir)[0]}
-        sx, sy = data.semeval_topic(data_dir, ("train", "val"), exclude=val_keys)
-        bx, by = data.brand_emotion(data_dir, "train")
-        cx, cy = data.synthetic_comparative(seed=seed)
-        items = sx + bx + cx
-        labels = sy + by + cy
-        train_x = [model_input(i) for i in items]
+        # The shipped model's own training examples (brand recipe), full labels only.
+        from nlp.train import TrainOptions, brand_recipe
+
+        train_side, _ = brand_recipe(TrainOptions("advocacy", data_dir, Path(), seed=seed))
+        full = [e for e in train_side if "|" not in e.label]
+        labels = [e.label for e in full]
+        train_x = [model_input(e.item) for e in full]
     pipe = make_pipeline(
         TfidfVectorizer(
             ngram_range=(1, 2),
@@ -128,6 +128,42 @@ def tfidf_predictor(task: str, data_dir: Path, seed: int = 13) -> Predictor:
         return [str(p) for p in pipe.predict(xs)]
 
     return predict
+
+
+def evaluate_splits(clf: Classifier, data_dir: Path) -> dict[str, Any]:
+    """Scores of ``clf`` per grouped validation split (``nlp.brand_data``, brand_emotion/val)."""
+    from nlp import brand_data
+
+    _, val = brand_data.grouped_split(brand_data.all_brand_examples(data_dir))
+    bx, by = data.brand_emotion(data_dir, "val")
+    val += [brand_data.Example(x, y, "brand_emotion", "") for x, y in zip(bx, by, strict=True)]
+    preds = [p.label for p in clf.classify([e.item for e in val])]
+    sets: dict[str, dict[str, Any]] = {}
+    for source in sorted({e.source for e in val}):
+        idx = [i for i, e in enumerate(val) if e.source == source]
+        full = [i for i in idx if "|" not in val[i].label]
+        entry: dict[str, Any] = {"n": len(idx)}
+        if len(full) == len(idx):
+            rep = classification_report(
+                [val[i].label for i in full], [preds[i] for i in full], data.ADVOCACY_LABELS
+            )
+            entry.update(
+                accuracy=rep["accuracy"],
+                macro_f1=rep["macro_f1"],
+                badvocacy_f1=rep["per_class"]["badvocacy"]["f1"],
+            )
+        entry["bad_vs_not_accuracy"] = round(
+            sum((preds[i] == "badvocacy") == (val[i].label == "badvocacy") for i in idx) / len(idx),
+            4,
+        )
+        sets[source] = entry
+    addressed = [sets[s]["macro_f1"] for s in brand_data.BRAND_ADDRESSED if s in sets]
+    return {
+        "model": clf.name,
+        "model_version": clf.version,
+        "sets": sets,
+        "mean_macro_f1_brand_addressed": round(sum(addressed) / len(addressed), 4),
+    }
 
 
 def evaluate_baselines(

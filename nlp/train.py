@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
-from nlp import data
+from nlp import augment, brand_data, calibrate, data
+from nlp.brand_data import Example
 from nlp.metrics import classification_report
 from nlp.model import ModelConfig, StanceNet, encode, load_tokenizer, pad, save_model
 from nlp.text import model_input, normalise
@@ -53,6 +53,15 @@ class TrainOptions:
     warmup: float = 0.06
     synthetic_per_template: int = 8
     init_from: Path | None = None
+    #: ``brand`` (default): brand-directed data + augmentation + replay of the first mix,
+    #: grouped validation splits, label priors and temperature fitted on validation.
+    #: ``v1``: the first model's mix (SemEval topics + brand emotion + comparatives).
+    recipe: str = "brand"
+    #: How many SemEval-topic / brand-emotion rows the ``brand`` recipe replays (0 = all).
+    replay_semeval: int = 9000
+    replay_brand_emotion: int = 3000
+    augment_per_template: int = 12
+    augment_replies: int = 2500
 
 
 def seed_everything(seed: int) -> None:
@@ -62,19 +71,41 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def training_examples(
-    opts: TrainOptions,
-) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
-    """(train texts, train labels, val texts, val labels, label set), already model-ready."""
+@dataclass
+class TrainingData:
+    """Model-ready texts and labels; a label may be partial (``"advocacy|none"``)."""
+
+    train_x: list[str]
+    train_y: list[str]
+    val_x: list[str]
+    val_y: list[str]
+    labels: list[str]
+    #: The data set each validation example comes from, for per-set scores.
+    val_sources: list[str]
+
+
+def training_examples(opts: TrainOptions) -> TrainingData:
+    """Training and validation examples for ``opts.task`` and ``opts.recipe``."""
     if opts.task == "sentiment":
         tx, ty = data.tweeteval_train(opts.data_dir)
         vx, vy = data.tweeteval_val(opts.data_dir)
-        return (
+        return TrainingData(
             [normalise(t) for t in tx],
             ty,
             [normalise(t) for t in vx],
             vy,
             list(data.SENTIMENT_LABELS),
+            ["tweeteval_val"] * len(vx),
+        )
+    if opts.recipe == "brand":
+        tr, va = brand_recipe(opts)
+        return TrainingData(
+            [_adv(e.item) for e in tr],
+            [e.label for e in tr],
+            [_adv(e.item) for e in va],
+            [e.label for e in va],
+            list(data.ADVOCACY_LABELS),
+            [e.source for e in va],
         )
     # Advocacy: SemEval topics (minus tweets of TweetEval's validation split, see the data
     # README) + SXSW brand emotion + synthetic comparatives; validate on brand_emotion/val.
@@ -84,13 +115,47 @@ def training_examples(
     cx, cy = data.synthetic_comparative(opts.synthetic_per_template, opts.seed)
     val_inputs, val_labels = data.brand_emotion(opts.data_dir, "val")
     inputs = sx + bx + cx
-    return (
+    return TrainingData(
         [_adv(i) for i in inputs],
         sy + by + cy,
         [_adv(i) for i in val_inputs],
         val_labels,
         list(data.ADVOCACY_LABELS),
+        ["brand_emotion"] * len(val_inputs),
     )
+
+
+def brand_recipe(opts: TrainOptions) -> tuple[list[Example], list[Example]]:
+    """(train, validation) examples of the ``brand`` recipe; validation is grouped, leak-free.
+
+    Train: the brand-directed sets' training side, programmatic examples (``nlp.augment``) and
+    a replay sample of the first mix so the model keeps what it knew. Validation: the
+    brand-directed sets' held-out side (``nlp.brand_data.grouped_split``) plus brand_emotion
+    val; each example's ``source`` lets scores be reported per set.
+    """
+    rng = random.Random(opts.seed)
+    train_side, val_side = brand_data.grouped_split(brand_data.all_brand_examples(opts.data_dir))
+    val_groups = {e.group for e in val_side}
+    val_keys = {data.loose_key(t) for t in data.tweeteval_val(opts.data_dir)[0]}
+    sx, sy = data.semeval_topic(opts.data_dir, ("train", "val"), exclude=val_keys)
+    replay = [
+        brand_data.Example(x, y, "semeval_topic", brand_data._group(x.text))
+        for x, y in zip(sx, sy, strict=True)
+    ]
+    replay = [e for e in replay if e.group not in val_groups]
+    if opts.replay_semeval and opts.replay_semeval < len(replay):
+        replay = rng.sample(replay, opts.replay_semeval)
+    bx, by = data.brand_emotion(opts.data_dir, "train")
+    bemo = [brand_data.Example(x, y, "brand_emotion", "") for x, y in zip(bx, by, strict=True)]
+    if opts.replay_brand_emotion and opts.replay_brand_emotion < len(bemo):
+        bemo = rng.sample(bemo, opts.replay_brand_emotion)
+    ax, ay = augment.augmented(opts.seed, opts.augment_per_template, opts.augment_replies)
+    synthetic = [brand_data.Example(x, y, "augment", "") for x, y in zip(ax, ay, strict=True)]
+    vx, vy = data.brand_emotion(opts.data_dir, "val")
+    val = val_side + [
+        brand_data.Example(x, y, "brand_emotion", "") for x, y in zip(vx, vy, strict=True)
+    ]
+    return train_side + replay + bemo + synthetic, val
 
 
 def _adv(item: AdvocacyInput) -> str:
@@ -114,14 +179,108 @@ def bucketed_batches(
 
 @torch.inference_mode()
 def predict_ids(model: StanceNet, ids: Sequence[list[int]], batch_size: int = 128) -> np.ndarray:
-    """Class probabilities for pre-encoded inputs, in input order (length-sorted internally)."""
+    """Raw logits for pre-encoded inputs, in input order (length-sorted internally)."""
     model.eval()
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         sel = order[s : s + batch_size]
         x, m = pad([ids[i] for i in sel])
-        out[sel] = torch.softmax(model(x, m), dim=-1).numpy()
+        out[sel] = model(x, m).float().numpy()
+    return out
+
+
+def label_mask(ys: Sequence[str], labels: Sequence[str]) -> torch.Tensor:
+    """Allowed labels per example (one for a full label, several for ``"advocacy|none"``)."""
+    mask = torch.zeros((len(ys), len(labels)), dtype=torch.bool)
+    for i, y in enumerate(ys):
+        for part in y.split("|"):
+            mask[i, labels.index(part)] = True
+    return mask
+
+
+def class_weights(ys: Sequence[str], labels: Sequence[str], power: float) -> torch.Tensor:
+    """Per-example weight ``(n / (k · n_c))^power`` of its class; 1 for partial labels."""
+    counts = Counter(y for y in ys if "|" not in y)
+    total = sum(counts.values())
+    per_class = {
+        lab: (total / (len(labels) * counts[lab])) ** power if counts[lab] else 1.0
+        for lab in labels
+    }
+    return torch.tensor([per_class.get(y, 1.0) for y in ys], dtype=torch.float32)
+
+
+def partial_label_loss(
+    logits: torch.Tensor, allowed: torch.Tensor, weight: torch.Tensor
+) -> torch.Tensor:
+    """Weighted −log P(label ∈ allowed): cross-entropy for full labels, and for a partial
+    label ("not badvocacy") the probability mass on any allowed class."""
+    logp = torch.log_softmax(logits, dim=-1)
+    ll = torch.logsumexp(logp.masked_fill(~allowed, float("-inf")), dim=-1)
+    return -(weight * ll).sum() / weight.sum()
+
+
+def fit_calibration(
+    cfg: ModelConfig, logits: np.ndarray, gold: Sequence[str], sources: Sequence[str]
+) -> None:
+    """Fit label priors on the brand-addressed validation sets, then the temperature on all
+    fully labelled validation examples; store both in ``cfg``."""
+    labels = cfg.labels
+    sel = [
+        i for i, g in enumerate(gold) if g in labels and sources[i] in brand_data.BRAND_ADDRESSED
+    ]
+    y = np.array([labels.index(gold[i]) for i in sel])
+    cfg.logit_bias = calibrate.fit_bias(
+        logits[sel], y, [sources[i] for i in sel], fixed=labels.index("none")
+    )
+    full = [i for i, g in enumerate(gold) if g in labels]
+    yf = np.array([labels.index(gold[i]) for i in full])
+    cfg.temperature = calibrate.fit_temperature(logits[full] + np.array(cfg.logit_bias), yf)
+    log.info("label priors (logit bias) %s, temperature %.3f", cfg.logit_bias, cfg.temperature)
+
+
+def scores_by_source(
+    logits: np.ndarray,
+    gold: Sequence[str],
+    sources: Sequence[str],
+    labels: Sequence[str],
+    cfg: ModelConfig,
+) -> dict[str, dict[str, object]]:
+    """Validation scores per data set, raw and calibrated (priors + temperature).
+
+    For partially labelled sets (complaints) the score is the accuracy of "badvocacy or not".
+    """
+    raw = logits.argmax(1)
+    probs = calibrate.apply(logits, cfg.logit_bias, cfg.temperature)
+    cal = probs.argmax(1)
+    out: dict[str, dict[str, object]] = {}
+    for source in sorted(set(sources)):
+        idx = [i for i, s in enumerate(sources) if s == source]
+        full = [i for i in idx if gold[i] in labels]
+        entry: dict[str, object] = {"n": len(idx)}
+        if full:
+            g = [gold[i] for i in full]
+            for name, pred in (("raw", raw), ("calibrated", cal)):
+                rep = classification_report(g, [labels[pred[i]] for i in full], labels)
+                entry[name] = {k: rep[k] for k in ("accuracy", "macro_f1")}
+                entry[name]["per_class_f1"] = {  # type: ignore[index]
+                    k: v["f1"] for k, v in rep["per_class"].items()
+                }
+            y = np.array([labels.index(gold[i]) for i in full])
+            entry["ece_calibrated"] = calibrate.expected_calibration_error(probs[full], y)
+        bad = labels.index("badvocacy")
+        is_bad = [gold[i] == "badvocacy" for i in idx]
+        if any("|" in gold[i] for i in idx):
+            entry["bad_vs_not_accuracy"] = {
+                name: round(
+                    float(
+                        np.mean([(pred[i] == bad) == b for i, b in zip(idx, is_bad, strict=True)])
+                    ),
+                    4,
+                )
+                for name, pred in (("raw", raw), ("calibrated", cal))
+            }
+        out[source] = entry
     return out
 
 
@@ -130,7 +289,8 @@ def train(opts: TrainOptions) -> dict[str, object]:
     torch.set_num_threads(opts.threads)
     seed_everything(opts.seed)
     rng = random.Random(opts.seed)
-    tx, ty, vx, vy, labels = training_examples(opts)
+    td = training_examples(opts)
+    tx, ty, vx, vy, labels = td.train_x, td.train_y, td.val_x, td.val_y, td.labels
     if opts.limit and opts.limit < len(tx):
         keep = sorted(rng.sample(range(len(tx)), opts.limit))
         tx, ty = [tx[i] for i in keep], [ty[i] for i in keep]
@@ -147,7 +307,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
     tok = load_tokenizer()
     train_ids = encode(tok, tx, opts.max_len, targeted=cfg.targeted)
     val_ids = encode(tok, vx, opts.max_len, targeted=cfg.targeted)
-    y = torch.tensor([labels.index(label) for label in ty])
+    allowed = label_mask(ty, labels)
 
     model = StanceNet(cfg)
     if opts.init_from is not None:
@@ -157,11 +317,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
         state = load_file(str(opts.init_from / "weights.safetensors"))
         model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
         log.info("initialised from %s", opts.init_from)
-    counts = Counter(ty)
-    weights = torch.tensor(
-        [(len(ty) / (len(labels) * counts[lab])) ** opts.class_weight_power for lab in labels]
-    )
-    loss_fn = nn.CrossEntropyLoss(weight=weights.float())
+    example_weight = class_weights(ty, labels, opts.class_weight_power)
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.01)
 
@@ -184,9 +340,9 @@ def train(opts: TrainOptions) -> dict[str, object]:
         for batch in bucketed_batches(lengths, opts.batch_size, rng):
             model.train()
             x, m = pad([train_ids[i] for i in batch])
-            loss = loss_fn(model(x, m), y[batch])
+            loss = partial_label_loss(model(x, m), allowed[batch], example_weight[batch])
             optim.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optim.step()
             sched.step()
@@ -212,9 +368,14 @@ def train(opts: TrainOptions) -> dict[str, object]:
                 break
 
     train_minutes = (time.perf_counter() - started) / 60
-    probs = predict_ids(model, val_ids)
+    logits = predict_ids(model, val_ids)
+    if opts.task == "advocacy" and opts.recipe == "brand":
+        fit_calibration(cfg, logits, vy, td.val_sources)
+    probs = calibrate.apply(logits, cfg.logit_bias, cfg.temperature)
     pred = [labels[i] for i in probs.argmax(1)]
-    report = classification_report(vy, pred, labels)
+    full = [i for i, g in enumerate(vy) if g in labels]
+    report = classification_report([vy[i] for i in full], [pred[i] for i in full], labels)
+    by_source = scores_by_source(logits, vy, td.val_sources, labels, cfg)
     version_hash = save_model(model, cfg, opts.out_dir)
     cfg.train = {
         "command": " ".join(shlex.quote(a) for a in sys.argv),
@@ -231,6 +392,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
             if k not in {"task", "data_dir", "out_dir"}
         },
         "validation": {k: report[k] for k in ("accuracy", "macro_recall", "macro_f1")},
+        "validation_by_source": by_source,
         "weights_sha256_8": version_hash,
     }
     cfg.save(opts.out_dir)
