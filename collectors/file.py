@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import sys
+import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -207,7 +208,7 @@ class RawRecord:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    if path.suffix == ".gz":
+    if path.suffix.lower() == ".gz":
         return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
@@ -448,13 +449,37 @@ def read_csv(fh: IO[bytes], delimiter: str = ",") -> Iterator[RawRecord]:
 
 
 def iter_records(path: Path) -> Iterator[RawRecord]:
-    """Stream a file's records, whatever its format."""
+    """Stream a file's records, whatever its format.
+
+    A ``.gz`` that is not gzip is an :class:`InputError` (nothing can be read); one that ends
+    early (a copy cut short) keeps the records read so far and ends with an error record saying
+    where the data stops, so the summary shows it and the quarantine keeps it.
+    """
     fmt = file_format(path)
+    last = RawRecord(0, None, "")
     with _open_binary(path) as fh:
-        if fmt == "jsonl":
-            yield from read_jsonl(fh)
-        else:
-            yield from read_csv(fh, delimiter="\t" if fmt == "tsv" else ",")
+        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh, delimiter=_DELIMITERS[fmt])
+        try:
+            for last in records:
+                yield last
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            if last.line_no == 0 and isinstance(exc, gzip.BadGzipFile):
+                raise InputError(
+                    f"{path.name} is not a gzip file ({exc})",
+                    hint="compress it with gzip, or drop the .gz from its name",
+                ) from exc
+            log.warning("%s: compressed data ends after line %d: %s", path, last.line_no, exc)
+            yield RawRecord(
+                last.line_no + 1,
+                None,
+                "",
+                f"the compressed file is cut short or corrupt after line {last.line_no:,}"
+                f" ({exc}): the records after it are missing; fetch the file again",
+                last.offset,
+            )
+
+
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
 
 
 class FileCollector:
