@@ -227,3 +227,15 @@ def test_analyst_login_refuses_admin_and_odd_names(settings: Settings, engine: E
         )
         assert result.exit_code == 2, result.output
         assert "cannot be an analyst login" in result.output
+
+
+def test_report_says_how_big_it_is_and_offers_the_cdn(
+    many_days: None, settings: Settings, tmp_path: Path
+) -> None:
+    inline = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html")])
+    assert inline.exit_code == 0, inline.output
+    assert "MB, self-contained: opens offline; --plotly cdn makes it small" in inline.output
+    cdn = runner.invoke(app, ["report", "--out", str(tmp_path / "c.html"), "--plotly", "cdn"])
+    assert cdn.exit_code == 0, cdn.output
+    assert "its charts load plotly from cdn.plot.ly" in cdn.output
+    assert (tmp_path / "c.html").stat().st_size < (tmp_path / "r.html").stat().st_size / 10
