@@ -297,7 +297,15 @@ def settings_from_airflow(
             overrides.update(overrides_from_connection(kind, conn))
     for value in _secret_values(overrides):
         mask_secret(value)
-    return Settings(**overrides)
+    settings = Settings(**overrides)
+    # Also the parts of GRAPEVINE_* secrets and alert URLs (passwords, webhook path tokens) that
+    # libraries log on their own, e.g. apprise's "JSON POST URL: ..." line.
+    from grapevine.redact import secrets_from_settings
+
+    for value in secrets_from_settings(settings):
+        if len(value) >= 4:
+            mask_secret(value)
+    return settings
 
 
 # --- task callables (run on workers; grapevine.tasks is imported only here) ----------------------

@@ -142,6 +142,9 @@ def main(
         handlers=[RichHandler(console=err_console, show_path=False)],
         force=True,
     )
+    from grapevine.redact import install
+
+    install()  # secrets and auth headers masked in every logger's records, tweepy's included
 
 
 @app.command("init-db")

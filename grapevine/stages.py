@@ -121,7 +121,7 @@ def detect_alerts(
     return found, coverage
 
 
-def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, int]:
+def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, Any]:
     """Notify every pending alert (new ones and earlier failures) through every channel.
 
     One transaction per alert holds its row lock while sending, so an overlapping run skips it;

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlparse
 import apprise
 
 from grapevine.errors import ConfigError, GrapevineError
+from grapevine.redact import redact, url_label, url_secrets
 from grapevine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,19 +62,40 @@ def channel_key(url: str) -> str:
     return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
 
 
+def invalid_url_error(url: str) -> ConfigError:
+    """What to say about an alert URL apprise does not accept, without leaking its secrets.
+
+    A plain path is the common mistake (a file is what a first setup wants): say how to write it.
+    """
+    shown = url.strip()
+    if "://" in shown:
+        shown = redact(shown, url_secrets(shown))
+    file_url = "file:///absolute/path/alerts.log"
+    if "://" not in shown:
+        file_url = Path(shown).expanduser().absolute().as_uri()
+    hint = (
+        f"to append alerts to a local file, write it as {file_url}; other channels are "
+        "apprise URLs (slack://, mailto://, json://, msteams://, ...): "
+        "see https://github.com/caronc/apprise/wiki"
+    )
+    return ConfigError(f"alert URL {shown!r} is not a valid apprise URL", hint=hint)
+
+
 class AppriseChannel:
-    """One apprise URL. Apprise reports failures by logging them: we capture that text."""
+    """One apprise URL. Apprise reports failures by logging them: we capture that text.
+
+    The label (shown in logs, ``alerts.last_error`` and the report) is the URL's scheme and host
+    only, and the captured error text is redacted: webhook path tokens and passwords must not
+    reach the warehouse, where analysts can read them.
+    """
 
     def __init__(self, url: str) -> None:
         self._apprise = apprise.Apprise()
         if not self._apprise.add(url):
-            raise ConfigError(
-                f"alert URL #{channel_key(url)} is not a valid apprise URL",
-                hint="see https://github.com/caronc/apprise/wiki for URL formats "
-                "(slack://, mailto://, json://, msteams://, ...)",
-            )
+            raise invalid_url_error(url)
         self.key = channel_key(url)
-        self.label = str(self._apprise[0].url(privacy=True)).split("?")[0]  # type: ignore[no-untyped-call]
+        self.label = url_label(url)
+        self._secrets = tuple(url_secrets(url))
 
     def send(self, message: Message) -> None:
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
@@ -86,6 +108,7 @@ class AppriseChannel:
                 for line in captured.getvalue().splitlines()
                 if line.strip()
             )
+            detail = redact(detail, self._secrets)
             raise DeliveryError(f"{self.label}: {detail or 'notification was not accepted'}")
 
 

@@ -1,7 +1,8 @@
 -- Badvocacy alerts raised by `grapevine alerts`, one row per brand, kind and window, with what
 -- was observed against the baseline. `top_posts` holds the badvocacy posts with the largest
 -- reach (url, source, pseudonymous author_key, followers, an excerpt). `notified_at` is null
--- until every configured channel accepted the notification; `last_error` says why not yet.
+-- until every configured channel accepted the notification; `last_error` says why not yet
+-- (without credentials or webhook tokens).
 select
     a.id as alert_id,
     a.brand_id,
@@ -20,6 +21,17 @@ select
     a.created_at,
     a.notified_at,
     a.delivery_attempts,
-    a.last_error
+    -- channels are named by scheme and host only; the replaces also mask what older versions
+    -- stored: URL credentials, webhook path tokens, and hosts that are tokens (slack://T0K3N...)
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                a.last_error,
+                '([a-z][a-z0-9+.-]*://)([^\s/@]*@)?([^\s/?#]*)[^\s]*', '\1\3', 'gi'
+            ),
+            '://[^\s.:/]{8,}', '://', 'gi'
+        ),
+        'url: [^\s]+', 'url: ***', 'gi'
+    ) as last_error
 from public.alerts as a
 inner join public.brands as b on a.brand_id = b.id

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from analytics_seed import add_brands, add_posts, at, daily_series, set_models
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from grapevine.cli import app
@@ -61,3 +61,92 @@ def test_alerts_exits_non_zero_when_every_delivery_failed(
     assert result.exit_code == 1, result.output
     assert "no alert notification was delivered (1 failed)" in output
     assert "GRAPEVINE_ALERT_URLS" in output
+
+
+X_TOKEN = "fake-x-bearer"  # the one tests.fakes.x accepts
+
+
+def test_verbose_logs_never_show_the_x_bearer_token(
+    tmp_path, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes import FakeX
+    from tests.fakes import x as fake_x
+    from tests.fakes.corpus import WINDOW_END, WINDOW_START, Corpus
+
+    assert fake_x.BEARER == X_TOKEN
+    server = FakeX(Corpus.generate(5, WINDOW_START, WINDOW_END)).start()
+    try:
+        (tmp_path / "brands.yaml").write_text(
+            "brands:\n  - name: Acme Air\n    aliases: [acmeair]\n", encoding="utf-8"
+        )
+        monkeypatch.setenv("GRAPEVINE_X_BEARER_TOKEN", X_TOKEN)
+        monkeypatch.setenv("GRAPEVINE_X_BASE_URL", server.url)
+        from grapevine.settings import get_settings
+
+        get_settings.cache_clear()
+        result = CliRunner().invoke(
+            app,
+            [
+                "-v",
+                "collect",
+                "--source",
+                "x",
+                "--since",
+                WINDOW_START.isoformat(),
+                "--until",
+                WINDOW_END.isoformat(),
+            ],
+        )
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.output
+    assert "Making API request" in result.output  # tweepy's debug log is there ...
+    assert X_TOKEN not in result.output  # ... without the token
+    assert "Bearer ***" in result.output
+
+
+def test_alert_url_secrets_reach_no_log_error_column_or_analyst_view(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_spike(engine)
+    port = closed_port()
+    token, password = "s3cr3tT0k3n", "hunter2pw"
+    monkeypatch.setenv(
+        "GRAPEVINE_ALERT_URLS", f"json://bob:{password}@127.0.0.1:{port}/hook/{token}"
+    )
+    from grapevine.settings import get_settings
+
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["-v", "alerts", *window()])
+    assert result.exit_code == 1
+    assert "127.0.0.1" in result.output  # apprise's debug lines and the error are there ...
+    assert token not in result.output and password not in result.output  # ... without secrets
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT last_error FROM alerts")).scalar_one()
+        viewed = conn.execute(text("SELECT last_error FROM analytics.brand_alerts")).scalar_one()
+    for shown in (stored, viewed):
+        assert shown.startswith(f"json://127.0.0.1:{port}: ")
+        assert token not in shown and password not in shown and "bob" not in shown
+
+
+def test_the_analyst_view_masks_secrets_stored_by_older_versions(engine: Engine) -> None:
+    ids = add_brands(engine, {"Acme": []})
+    old_error = (
+        "json://bob:****@127.0.0.1:9/hook/s3cr3tT0k3n: HTTPConnectionPool(host='127.0.0.1',"
+        " port=9): Max retries exceeded with url: /hook/s3cr3tT0k3n; "
+        "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ: 404"
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO alerts (brand_id, kind, window_start, window_end, observed,"
+                " expected, p_value, severity, last_error)"
+                " VALUES (:b, 'badvocacy_spike', now(), now(), 1, 1, 1, 1, :e)"
+            ),
+            {"b": ids["Acme"], "e": old_error},
+        )
+        shown = conn.execute(text("SELECT last_error FROM analytics.brand_alerts")).scalar_one()
+    assert shown == (
+        "json://127.0.0.1:9 HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded"
+        " with url: *** slack:// 404"
+    )
