@@ -160,6 +160,15 @@ def _is_content(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LNS" and ch not in "#@*"
 
 
+def searchable(term: str) -> bool:
+    """Whether ``term`` can be searched: it has a letter, digit or symbol that survives folding.
+
+    Punctuation alone ("!!!", "@", "...") would match every post that has it; a term that
+    folds to nothing (zero-width characters) would match everything.
+    """
+    return any(_is_content(c) for c in term) and bool(fold(term.rstrip("*")).split())
+
+
 def _tokenise(query: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(query)
@@ -198,9 +207,7 @@ def _tokenise(query: str) -> list[_Token]:
                 end += 1
             word = query[i:end]
             kind = word if word in _OPERATORS else "TERM"
-            if kind == "TERM" and (
-                not any(_is_content(c) for c in word) or not fold(word.rstrip("*")).split()
-            ):
+            if kind == "TERM" and not searchable(word):
                 raise QuerySyntaxError(
                     f"term {word!r} has no letters, digits or symbols", query=query, position=i
                 )
@@ -213,11 +220,22 @@ def _tokenise(query: str) -> list[_Token]:
 # --- parser (recursive descent) ---------------------------------------------------------------
 
 
+MAX_NESTING = 50
+"""Parentheses and NOTs nest at most this deep: the parser and the matcher recurse once per
+level, and a query nested hundreds deep would exhaust Python's stack instead of failing."""
+
+
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
         self.tokens = _tokenise(query)
         self.i = 0
+        self.depth = 0
+
+    def nest(self, tok: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"parentheses and NOTs nest more than {MAX_NESTING} levels deep", tok)
 
     def peek(self) -> _Token:
         return self.tokens[self.i]
@@ -261,8 +279,10 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.peek().kind in {"NOT", "-"}:
-            self.take()
-            return Not(self.parse_unary())
+            self.nest(self.take())
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -270,10 +290,12 @@ class _Parser:
         if tok.kind == "(":
             if self.peek().kind == ")":
                 raise self.fail("empty parentheses", tok)
+            self.nest(tok)
             node = self.parse_or()
             close = self.take()
             if close.kind != ")":
                 raise self.fail("missing ')'", close if close.kind != "END" else tok)
+            self.depth -= 1
             return node
         if tok.kind in {"TERM", "PHRASE"}:
             return _term(tok.value)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from grapevine.domain import Brand, BrandMention
 from grapevine.errors import QuerySyntaxError, WatchlistError
-from grapevine.query import Query, any_of, fold, fold_with_offsets
+from grapevine.query import Query, any_of, fold, fold_with_offsets, searchable
 
 
 class _BrandConfig(BaseModel):
@@ -49,6 +49,18 @@ class _WatchlistConfig(BaseModel):
 def normalise_handle(handle: str) -> str:
     """``@AcmeAir`` -> ``acmeair``: handles compare without the '@' and case-insensitively."""
     return fold(handle.strip().lstrip("@"))
+
+
+def check_term(brand: Brand, term: str) -> None:
+    """Reject a name or alias made of punctuation alone: it would match every post that has it
+    ("!!!", "@", "..."), or (zero-width characters) fold to nothing and match everything."""
+    if not searchable(term):
+        what = "name" if term == brand.name else "alias"
+        raise WatchlistError(
+            f"brand {brand.name!r}: {what} {term!r} has no letters, digits or symbols",
+            hint="punctuation alone would match every post that has it:"
+            " remove the alias or spell the brand out",
+        )
 
 
 def check_slugs(brands: Iterable[Brand]) -> None:
@@ -94,6 +106,10 @@ class Watchlist:
             seen.add(key)
             query = Query.parse(brand.query) if brand.query else None
             terms = [brand.name, *brand.aliases]
+            for alias in brand.aliases:
+                check_term(brand, alias)
+            if not fold(brand.name).split():  # would not even compile; "!!!" waits for slugs
+                check_term(brand, brand.name)
             compiled.append(
                 _CompiledBrand(
                     brand=brand,
@@ -102,7 +118,9 @@ class Watchlist:
                     owned=frozenset(normalise_handle(h) for h in brand.owned_handles),
                 )
             )
-        check_slugs(b.brand for b in compiled)
+        check_slugs(b.brand for b in compiled)  # first: it names both brands that collide
+        for b in compiled:
+            check_term(b.brand, b.brand.name)
         names = {b.brand.name for b in compiled}
         for b in compiled:
             unknown = [c for c in b.brand.competitors if c not in names]
@@ -161,6 +179,21 @@ class Watchlist:
             raise WatchlistError(
                 f"watchlist file {path} does not exist",
                 hint="create it (see README) or set GRAPEVINE_BRANDS_FILE",
+            ) from exc
+        except IsADirectoryError as exc:
+            raise WatchlistError(
+                f"watchlist {path} is a folder, not a file",
+                hint="point GRAPEVINE_BRANDS_FILE at the brands.yaml file itself",
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise WatchlistError(
+                f"watchlist file {path} is not UTF-8 text (byte {exc.start}: {exc.reason})",
+                hint="save it as UTF-8 (most editors offer this under 'Save as' / 'Encoding')",
+            ) from exc
+        except OSError as exc:
+            raise WatchlistError(
+                f"cannot read the watchlist file {path}: {exc.strerror or exc}",
+                hint="check that the file exists and that you may read it",
             ) from exc
         return cls.from_yaml_text(text, origin=str(path))
 
