@@ -28,7 +28,7 @@ from grapevine.privacy import Pseudonymiser, pseudonymiser_from_settings
 from grapevine.settings import Settings
 from grapevine.watchlist import Watchlist
 from warehouse import migrate
-from warehouse.engine import make_engine
+from warehouse.engine import check_connection, make_engine
 from warehouse.load import (
     LoadItem,
     LoadStats,
@@ -85,6 +85,7 @@ def warehouse(settings: Settings, *, migrate_first: bool = False) -> Iterator[En
     engine = make_engine(settings)
     try:
         if migrate_first:
+            check_connection(engine)
             init_db(engine)
         else:
             require_schema(engine)

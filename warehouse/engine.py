@@ -8,15 +8,16 @@ spelling is normalised to ``postgresql+psycopg2://``.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from grapevine.errors import ConfigError, EmbeddedPostgresError
+from grapevine.errors import ConfigError, EmbeddedPostgresError, WarehouseError
 from grapevine.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ def normalise_url(url: str) -> URL:
         parsed = make_url(driver + raw[len(scheme) :])
     except ArgumentError as exc:
         raise ConfigError(f"cannot parse database URL {_mask(raw)!r}: {exc}") from exc
+    except ValueError as exc:  # make_url's int() of a port such as "notaport"
+        raise ConfigError(
+            f"cannot parse database URL {_mask_unparsed(raw)!r}: the port must be a number",
+            hint="set GRAPEVINE_DATABASE_URL to postgresql://user:password@host:5432/dbname",
+        ) from exc
     # Airflow connection URIs may carry extras such as __extra__=...; psycopg2 would reject them.
     query = {k: v for k, v in parsed.query.items() if not k.startswith("__extra")}
     return parsed.set(query=query)
@@ -60,8 +66,32 @@ def normalise_url(url: str) -> URL:
 def _mask(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable>"
+    except (ArgumentError, ValueError):
+        return _mask_unparsed(url)
+
+
+def _mask_unparsed(url: str) -> str:
+    """The URL with any password replaced by ``***``, without parsing the rest of it."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once; a server that is not there is a :class:`WarehouseError` saying what to check.
+
+    Without this, ``init-db`` against a stopped server or a wrong host ends in a driver
+    traceback instead of one line that names the server it tried.
+    """
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        said = str(exc.orig or exc).strip()
+        reason = said.splitlines()[0] if said else type(exc.orig or exc).__name__
+        raise WarehouseError(
+            f"cannot connect to the warehouse at {engine.url.render_as_string()}: {reason}",
+            hint="check GRAPEVINE_DATABASE_URL (host, port, database, user, password) and that"
+            " the server is running",
+        ) from exc
 
 
 # --- embedded PostgreSQL ---------------------------------------------------------------------

@@ -78,3 +78,43 @@ def test_upper_case_extensions_are_decompressed(ready: Path, engine: Engine) -> 
     result = runner.invoke(app, ["collect", "-s", "file", "-p", str(path)])
     assert result.exit_code == 0, result.output
     assert posts_and_quarantine(engine) == (4, [])
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://postgres:pw@127.0.0.1:1/x", "cannot connect to the warehouse at"),
+        ("postgresql://postgres:pw@127.0.0.1:notaport/x", "the port must be a number"),
+    ],
+    ids=["nothing listens", "port is not a number"],
+)
+def test_init_db_against_a_bad_url_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, said: str
+) -> None:
+    from grapevine.settings import get_settings
+
+    monkeypatch.setenv("GRAPEVINE_DATABASE_URL", url)
+    monkeypatch.setenv("GRAPEVINE_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["init-db"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "GRAPEVINE_DATABASE_URL" in result.output
+    assert "pw" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("kind", ["latin-1", "folder"])
+def test_a_broken_watchlist_is_one_clear_error(ready: Path, kind: str) -> None:
+    brands = ready / "brands.yaml"
+    brands.unlink()
+    if kind == "folder":
+        brands.mkdir()
+    else:
+        brands.write_bytes("brands:\n  - name: Café\n".encode("latin-1"))
+    posts = ready / "posts.jsonl"
+    posts.write_bytes(jsonl(1))
+    result = runner.invoke(app, ["collect", "-s", "file", "-p", str(posts)])
+    assert result.exit_code == 2, result.output
+    assert ("not UTF-8" if kind == "latin-1" else "is a folder") in result.output
