@@ -146,6 +146,13 @@ class Settings(BaseSettings):
         "ALERT_BASELINE_DAYS; fewer days test sooner but estimate the baseline less well).",
     )
     alert_top_posts: int = Field(default=5, ge=0, description="Top posts by reach per alert.")
+    alert_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="How long a channel may take to connect and to answer before the delivery "
+        "counts as failed (and is retried next run): longer than the slowest receiver.",
+    )
 
     @field_validator("reddit_subreddits", "mastodon_instances", "alert_urls", mode="before")
     @classmethod

@@ -10,8 +10,10 @@ Three rules make "nothing is ever sent twice" hold under reruns and overlapping 
   notification; the channels that did are remembered (``details -> 'delivery'``), so a retry
   goes to the failed ones only. ``delivery_attempts`` and ``last_error`` say what happened.
 
-(A crash between a channel accepting and the commit would resend on the next run: delivery is
-at-least-once at that one point, as with any notifier without receiver-side idempotency.)
+(A channel that accepted but answered after the timeout, or a crash between a channel accepting
+and the commit, is sent again on the next run: delivery is at-least-once at that one point.
+Webhook channels carry a stable alert id, e.g. an ``Idempotency-Key`` header, so that their
+receivers can drop the repeat; see ``grapevine.alerts.notify`` and docs/alerts.md.)
 """
 
 from __future__ import annotations

@@ -18,14 +18,16 @@ import hashlib
 import json
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlencode, urlparse, urlsplit, urlunsplit
 
 import apprise
 
+from grapevine.domain import Brand
 from grapevine.errors import ConfigError, GrapevineError
 from grapevine.redact import redact, url_label, url_secrets
 from grapevine.settings import Settings
@@ -33,6 +35,12 @@ from grapevine.settings import Settings
 log = logging.getLogger(__name__)
 
 DEFAULT_LOG_NAME = "alerts.log"
+DEFAULT_TIMEOUT_S = 15.0
+#: Channels that carry the alert's id (header and payload field), so that a receiver can drop a
+#: resend: apprise's generic webhooks. Others (Slack, e-mail, Teams, ...) have no such field:
+#: there delivery is at-least-once (see docs/alerts.md).
+IDEMPOTENT_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
+_ALERT_NAMESPACE = uuid.UUID("6f1c2d3e-9a7b-5c4d-8e2f-0a1b2c3d4e5f")
 
 
 class DeliveryError(GrapevineError):
@@ -46,6 +54,7 @@ class Message:
     title: str
     body: str
     payload: dict[str, Any]
+    alert_id: str | None = None
 
 
 class Channel(Protocol):
@@ -60,6 +69,54 @@ class Channel(Protocol):
 
 def channel_key(url: str) -> str:
     return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added to its query string (those it already has win)."""
+    parts = urlsplit(url)
+    present = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    extra = [(k, v) for k, v in params.items() if k not in present]
+    if not extra:
+        return url
+    query = "&".join(x for x in (parts.query, urlencode(extra, safe="+:")) if x)
+    return urlunsplit(parts._replace(query=query))
+
+
+def with_timeouts(url: str, timeout_s: float) -> str:
+    """Apprise's connect (``cto``) and read (``rto``) timeouts, unless the URL sets its own.
+
+    Why: apprise gives up after 4 s by default; a receiver that answers after 6 s has accepted
+    the alert all the same, and the retry on the next run would deliver it a second time.
+    """
+    seconds = f"{timeout_s:g}"
+    return with_query(url, {"cto": seconds, "rto": seconds})
+
+
+def with_alert_id(url: str, alert_id: str) -> str:
+    """Send the alert's stable id as ``Idempotency-Key`` and ``X-Grapevine-Alert-Id`` headers
+    and as a ``grapevine_alert_id`` field of the payload (apprise's ``+header`` and
+    ``:field`` URL parameters of its json/xml/form plugins)."""
+    return with_query(
+        url,
+        {
+            "+Idempotency-Key": alert_id,
+            "+X-Grapevine-Alert-Id": alert_id,
+            ":grapevine_alert_id": alert_id,
+        },
+    )
+
+
+def alert_id(alert: dict[str, Any]) -> str:
+    """A stable id for one alert: the same on every retry, in every run and every process.
+
+    Derived from what makes an alert unique (brand slug, kind, window start), not from the row
+    id, so a rebuilt warehouse that detects the same spike sends the same id.
+    """
+    brand = str(alert.get("brand") or (alert.get("details") or {}).get("brand") or "")
+    slug = Brand(brand).slug if brand else f"brand-{alert.get('brand_id')}"
+    start = alert.get("window_start")
+    when = start.astimezone(UTC).isoformat() if isinstance(start, datetime) else str(start)
+    return str(uuid.uuid5(_ALERT_NAMESPACE, f"{slug}|{alert.get('kind')}|{when}"))
 
 
 def invalid_url_error(url: str) -> ConfigError:
@@ -89,17 +146,29 @@ class AppriseChannel:
     reach the warehouse, where analysts can read them.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self._url = with_timeouts(url.strip(), timeout_s)
         self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
+        if not self._apprise.add(self._url):
             raise invalid_url_error(url)
         self.key = channel_key(url)
         self.label = url_label(url)
         self._secrets = tuple(url_secrets(url))
+        self.idempotent = urlsplit(url.strip()).scheme.lower() in IDEMPOTENT_SCHEMES
+
+    def _sender(self, message: Message) -> apprise.Apprise:
+        """The apprise object for one message: with the alert's id where the channel can
+        carry it, so that a receiver can drop a resend (see :data:`IDEMPOTENT_SCHEMES`)."""
+        if not (self.idempotent and message.alert_id):
+            return self._apprise
+        sender = apprise.Apprise()
+        sender.add(with_alert_id(self._url, message.alert_id))
+        return sender
 
     def send(self, message: Message) -> None:
+        sender = self._sender(message)
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
-            ok = self._apprise.notify(
+            ok = sender.notify(
                 title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
             )
         if not ok:
@@ -147,7 +216,7 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
         if url.lower().startswith("file://"):
             channels.append(FileChannel(Path(unquote(urlparse(url).path)), channel_key(url)))
         else:
-            channels.append(AppriseChannel(url))
+            channels.append(AppriseChannel(url, settings.alert_timeout_seconds))
     return channels
 
 
@@ -180,5 +249,6 @@ def render(alert: dict[str, Any]) -> Message:
                 f"- [{p.get('source')}] {p.get('followers') or 0:,} followers: "
                 f"{p.get('excerpt', '')!r} {p.get('url') or ''}".rstrip()
             )
-    payload = {k: v for k, v in alert.items() if k != "details"} | {"details": d}
-    return Message(title=title, body="\n".join(lines), payload=payload)
+    key = alert_id(alert)
+    payload = {k: v for k, v in alert.items() if k != "details"} | {"details": d, "alert_id": key}
+    return Message(title=title, body="\n".join(lines), payload=payload, alert_id=key)

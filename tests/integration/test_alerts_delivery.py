@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 from analytics_seed import add_brands, add_posts, at, daily_series, set_models
+from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
+from werkzeug import Request, Response
 
 from grapevine.cli import app
 from grapevine.settings import Settings
-from grapevine.stages import run_metrics
+from grapevine.stages import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +155,60 @@ def test_the_analyst_view_masks_secrets_stored_by_older_versions(engine: Engine)
         "json://127.0.0.1:9 HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded"
         " with url: *** slack:// 404"
     )
+
+
+@dataclass
+class SlowReceiver:
+    """A webhook that accepts every alert but may answer late, and drops resends by their
+    Idempotency-Key, as a receiver that follows the header would."""
+
+    delay_s: float = 0.0
+    requests: list[tuple[str | None, dict]] = field(default_factory=list)
+
+    def handler(self, request: Request) -> Response:
+        time.sleep(self.delay_s)
+        self.requests.append((request.headers.get("Idempotency-Key"), json.loads(request.data)))
+        return Response("ok")
+
+    def accepted(self) -> set[str | None]:
+        return {key for key, _ in self.requests}
+
+
+def test_a_late_answer_is_resent_with_the_same_idempotency_key(
+    engine: Engine, settings: Settings, httpserver: HTTPServer
+) -> None:
+    seed_spike(engine)
+    receiver = SlowReceiver(delay_s=1.5)
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver.handler)
+    url = f"json://127.0.0.1:{httpserver.port}/hook"
+    impatient = settings.model_copy(update={"alert_urls": [url], "alert_timeout_seconds": 0.3})
+    since, until = at(SPIKE, 0), at(SPIKE + timedelta(days=1), 0)
+
+    first = run_alerts(engine, impatient, since, until)
+    assert first["failed"] == 1, first  # we gave up waiting; the receiver accepted it all the same
+    receiver.delay_s = 0.0
+    patient = impatient.model_copy(update={"alert_timeout_seconds": 10.0})
+    second = run_alerts(engine, patient, since, until)  # the retry on the next run
+    assert second["delivered"] == 1
+
+    assert len(receiver.requests) == 2  # delivered twice (at-least-once) ...
+    assert len(receiver.accepted()) == 1  # ... under one key, so the receiver keeps one
+    (key,) = receiver.accepted()
+    assert key and all(payload["grapevine_alert_id"] == key for _, payload in receiver.requests)
+    assert all(
+        payload["title"].startswith("Badvocacy spike: Acme") for _, payload in receiver.requests
+    )
+
+
+def test_a_timeout_longer_than_the_receiver_delivers_once(
+    engine: Engine, settings: Settings, httpserver: HTTPServer
+) -> None:
+    seed_spike(engine)
+    receiver = SlowReceiver(delay_s=1.0)
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver.handler)
+    url = f"json://127.0.0.1:{httpserver.port}/hook"
+    patient = settings.model_copy(update={"alert_urls": [url], "alert_timeout_seconds": 10.0})
+    since, until = at(SPIKE, 0), at(SPIKE + timedelta(days=1), 0)
+    assert run_alerts(engine, patient, since, until)["delivered"] == 1
+    assert run_alerts(engine, patient, since, until)["delivered"] == 0
+    assert len(receiver.requests) == 1
