@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
@@ -53,7 +54,9 @@ app = typer.Typer(
 #: Messages and (with --format table) tables. Replaced per invocation by ``main``: with
 #: --format tsv|json it writes to stderr, so that stdout carries only the data.
 console = make_console(OutputFormat.table)
-err_console = make_console(OutputFormat.table, stderr=True)
+#: Progress, logs and errors. Not widened when piped: rich's log handler pads every line to the
+#: console's width, and progress lines are written unwrapped anyway.
+err_console = Console(stderr=True)
 _output_format = OutputFormat.table
 
 

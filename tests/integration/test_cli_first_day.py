@@ -239,3 +239,14 @@ def test_report_says_how_big_it_is_and_offers_the_cdn(
     assert cdn.exit_code == 0, cdn.output
     assert "its charts load plotly from cdn.plot.ly" in cdn.output
     assert (tmp_path / "c.html").stat().st_size < (tmp_path / "r.html").stat().st_size / 10
+
+
+def test_log_lines_are_not_padded_to_the_pipe_width(
+    engine: Engine, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    assert runner.invoke(app, ["mentions"]).exit_code == 0  # sets up logging on stderr
+    logging.getLogger("grapevine.test").warning("a short warning")
+    line = next(ln for ln in capsys.readouterr().err.splitlines() if "a short warning" in ln)
+    assert len(line) < 200
