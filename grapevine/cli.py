@@ -97,7 +97,22 @@ Until = Annotated[
 
 
 def _settings() -> Settings:
-    return get_settings()
+    """The settings, or one clear error (not a pydantic traceback) naming what to change."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GRAPEVINE_{str(e['loc'][0]).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
+        )
+        error = ConfigError(
+            f"invalid settings: {problems}", hint="fix the GRAPEVINE_* variables (or .env)"
+        )
+        raise _fail(error) from exc
 
 
 def _fail(exc: GrapevineError) -> typer.Exit:

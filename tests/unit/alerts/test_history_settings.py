@@ -75,3 +75,25 @@ def test_coverage_counts_untested_brand_days_and_says_why() -> None:
     assert "0 brand-days tested; 18 could not be" in coverage.describe()
     e = evaluate(history, DayCount(START + timedelta(days=9), 10, 100))
     assert not e.testable and e.reason == "needs 14 days of history; has 9"
+
+
+def test_the_cli_rejects_it_at_start_up_in_one_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from grapevine.cli import app
+    from grapevine.settings import get_settings
+
+    monkeypatch.setenv("GRAPEVINE_ALERT_BASELINE_DAYS", "7")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["alerts", "--dry-run"])
+    finally:
+        get_settings.cache_clear()
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert (
+        "GRAPEVINE_ALERT_MIN_HISTORY_DAYS=14 is more than GRAPEVINE_ALERT_BASELINE_DAYS=7" in output
+    )
+    assert "Traceback" not in output
