@@ -172,10 +172,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_last: list[Any] = [None, []]  # (settings object, its secrets): one parse per settings object
+
+
 def _settings_secrets() -> list[str]:
     from grapevine.settings import get_settings
 
-    return secrets_from_settings(get_settings())
+    settings = get_settings()
+    if _last[0] is not settings:
+        _last[:] = [settings, secrets_from_settings(settings)]
+    return list(_last[1])
 
 
 def install(
