@@ -70,7 +70,7 @@ def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
         source_id=uri,
         created_at=created,
         text=text_field(text, "record.text"),
-        url=f"https://bsky.app/profile/{did}/post/{rkey}",
+        url=pseudo.url(SOURCE, f"https://bsky.app/profile/{did}/post/{rkey}", {did}),
         author_key=pseudo.author_key(SOURCE, did),
         author_handle=handle,
         author_followers=opt_int(author, "followersCount", "author.followersCount"),
@@ -84,7 +84,7 @@ def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
             if reposts is not None or quotes is not None
             else None,
         ),
-        raw=pseudo.scrub(dict(view), {did, handle or ""}),
+        raw=pseudo.scrub(dict(view), {did, handle or ""}, SOURCE),
     )
 
 

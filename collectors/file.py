@@ -160,13 +160,14 @@ def parse_record(
     source = (fields["source"] or default_source).strip().lower()
     author = fields["author"]
     handle = author.lstrip("@") if author else None
-    raw = pseudo.scrub(dict(record), {author or "", handle or ""})
+    identities = {author or "", handle or ""}
+    raw = pseudo.scrub(dict(record), identities, source)
     return Post(
         source=source,
         source_id=source_id.strip(),
         created_at=created_at,
         text=text,
-        url=fields["url"],
+        url=pseudo.url(source, fields["url"], identities),
         author_key=pseudo.author_key(source, handle),
         author_handle=handle,
         author_followers=numbers["author_followers"],

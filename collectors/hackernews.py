@@ -78,6 +78,7 @@ def parse_hit(hit: Any, pseudo: Pseudonymiser) -> Post | None:
         raw=pseudo.scrub(
             {k: v for k, v in hit.items() if k != "_highlightResult"},
             {author or "", f"author_{author}" if author else ""},
+            SOURCE,
         ),
     )
 

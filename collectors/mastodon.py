@@ -85,7 +85,7 @@ def parse_status(status: Any, pseudo: Pseudonymiser) -> Post | None:
         source_id=uri,
         created_at=_created(status.get("created_at")),
         text=text_field(text),
-        url=opt_str(status, "url") or uri,
+        url=pseudo.url(SOURCE, opt_str(status, "url") or uri, {account_id, handle or ""}),
         author_key=pseudo.author_key(SOURCE, account_id),
         author_handle=handle,
         author_followers=opt_int(account, "followers_count", "account.followers_count"),
@@ -105,6 +105,7 @@ def parse_status(status: Any, pseudo: Pseudonymiser) -> Post | None:
                 handle or "",
                 opt_str(account, "username", "account.username") or "",
             },
+            SOURCE,
         ),
     )
 

@@ -65,14 +65,16 @@ def _post(
         source_id=source_id,
         created_at=epoch(data.get("created_utc"), "created_utc"),
         text=text_field(text),
-        url=WEB + permalink if permalink and permalink.startswith("/") else permalink,
+        url=pseudo.url(
+            SOURCE, WEB + permalink if permalink and permalink.startswith("/") else permalink
+        ),
         author_key=pseudo.author_key(SOURCE, author_id),
         author_handle=handle,
         lang=None,
         parent_id=parent,
         thread_id=thread,
         engagement=Engagement(score=opt_int(data, "score"), replies=replies),
-        raw=pseudo.scrub(raw, {author_id or "", handle or ""}),
+        raw=pseudo.scrub(raw, {author_id or "", handle or ""}, SOURCE),
     )
 
 

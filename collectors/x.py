@@ -108,7 +108,7 @@ def parse_tweet(
             if reposts is not None or quotes is not None
             else None,
         ),
-        raw=pseudo.scrub(raw, {author_id or "", handle or ""}),
+        raw=pseudo.scrub(raw, {author_id or "", handle or ""}, SOURCE),
     )
 
 

@@ -10,9 +10,12 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from grapevine.errors import ConfigError, InputError
 from grapevine.settings import Settings
@@ -46,8 +49,15 @@ class Pseudonymiser:
         """The handle as it may be stored: itself if settings allow, else nothing."""
         return handle if self.keep_handles else None
 
-    def scrub(self, payload: Any, identities: set[str]) -> Any:
-        """Replace every string in ``payload`` equal to an identity (id, handle, @handle).
+    def url(self, source: str, url: str | None, identities: Iterable[str] = ()) -> str | None:
+        """The post URL as it may be stored: as given if handles may be, else handle-free."""
+        if self.keep_handles:
+            return url
+        return handle_free_url(source, url, identities)
+
+    def scrub(self, payload: Any, identities: set[str], source: str | None = None) -> Any:
+        """Replace every string in ``payload`` equal to an identity (id, handle, @handle), and
+        make every URL in it handle-free (:func:`handle_free_url`; ``[redacted]`` where none).
 
         Raw payloads are kept for reprocessing, so they must not smuggle in what the
         ``author_key`` hides. When handles may be stored, the payload is kept as is.
@@ -60,19 +70,135 @@ class Pseudonymiser:
             return payload
         wanted = {i for i in identities if i}
         wanted |= {"@" + i for i in wanted if not i.startswith("@")}
-        if not wanted:
-            return payload
-        return _scrub(payload, wanted)
+        return _scrub(payload, wanted, source)
 
 
-def _scrub(value: Any, wanted: set[str]) -> Any:
+def _scrub(value: Any, wanted: set[str], source: str | None = None) -> Any:
     if isinstance(value, str):
-        return REDACTED if value in wanted else value
+        if value in wanted:
+            return REDACTED
+        if _looks_like_url(value):
+            rewritten = handle_free_url(source, value, wanted)
+            return REDACTED if rewritten is None else rewritten
+        return value
     if isinstance(value, dict):
-        return {k: _scrub(v, wanted) for k, v in value.items()}
+        return {k: _scrub(v, wanted, source) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, wanted) for v in value]
+        return [_scrub(v, wanted, source) for v in value]
     return value
+
+
+# --- URLs --------------------------------------------------------------------------------------
+
+_URL = re.compile(r"^(?:https?|at)://\S+$", re.IGNORECASE)
+_SEGMENTS = re.compile(r"[/?&=#@:;,+]+")
+_PLATFORM_HOSTS = {
+    "x": ("x.com", "twitter.com"),
+    "bluesky": ("bsky.app",),
+    "reddit": ("reddit.com",),
+    "hackernews": ("news.ycombinator.com",),
+}
+_PLATFORM_ALIASES = {"twitter": "x", "bsky": "bluesky"}
+
+
+def _looks_like_url(value: str) -> bool:
+    return len(value) < 2_048 and _URL.match(value) is not None
+
+
+def _platform(source: str | None, host: str) -> str | None:
+    """Which platform's URL scheme applies: by the post's source, else by well-known hosts."""
+    name = (source or "").strip().lower()
+    name = _PLATFORM_ALIASES.get(name, name)
+    if name in _PLATFORM_HOSTS or name == "mastodon":
+        return name
+    for platform, hosts in _PLATFORM_HOSTS.items():
+        if any(host == h or host.endswith("." + h) for h in hosts):
+            return platform
+    return None
+
+
+def handle_free_url(
+    source: str | None, url: str | None, identities: Iterable[str] = ()
+) -> str | None:
+    """``url`` with no author handle or account id in it, or ``None`` where none exists.
+
+    Post URLs name their author on most platforms (``x.com/<handle>/status/<id>``,
+    ``bsky.app/profile/<did>/post/<rkey>``, ``mastodon.social/@<user>/<id>``), which undoes the
+    pseudonymous ``author_key``. Where the platform has a permalink without the author it is
+    used (X's ``/i/web/status/<id>``, Reddit's ``/comments/<id>/``); otherwise the URL is
+    dropped. A URL of any other site is dropped when it contains one of ``identities``.
+    """
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() == "at":  # at://<did>/...: the DID is the account
+        return None
+    rule = _RULES.get(_platform(source, (parts.hostname or "").lower()) or "")
+    kept = rule(parts, [p for p in parts.path.split("/") if p]) if rule else url
+    if kept is None or _names_anyone(urlsplit(kept), identities):
+        return None
+    return kept
+
+
+def _x_url(parts: SplitResult, segments: list[str]) -> str | None:
+    if len(segments) >= 3 and segments[1] == "status" and segments[2].isdigit():
+        return f"{parts.scheme}://{parts.netloc}/i/web/status/{segments[2]}"
+    return parts.geturl() if segments[:3] == ["i", "web", "status"] else None
+
+
+def _bluesky_url(parts: SplitResult, segments: list[str]) -> str | None:
+    """bsky.app has no permalink without the author's handle or DID."""
+    return None if "profile" in segments or "did:" in parts.geturl() else parts.geturl()
+
+
+def _mastodon_url(parts: SplitResult, segments: list[str]) -> str | None:
+    """``/@user/<id>`` and ``/users/<user>/statuses/<id>`` both name the account."""
+    named = any(p.startswith("@") for p in segments) or "users" in segments
+    return None if named else parts.geturl()
+
+
+def _reddit_url(parts: SplitResult, segments: list[str]) -> str | None:
+    """``/r/<sub>/comments/<id>/...`` is fine; a user's profile (``/user/<name>/...``,
+    ``/r/u_<name>/...``) is not: its posts keep their ``/comments/<id>/`` permalink."""
+    low = [p.lower() for p in segments]
+    by_user = low[:1] in (["user"], ["u"]) or (
+        low[:1] == ["r"] and low[1:2] != [] and low[1].startswith("u_")
+    )
+    if not by_user:
+        return parts.geturl()
+    if "comments" not in low or low.index("comments") + 1 >= len(low):
+        return None
+    rest = segments[low.index("comments") + 1 :]
+    comment = f"_/{rest[2]}/" if len(rest) > 2 and rest[1] == "comment" else ""
+    return f"{parts.scheme}://{parts.netloc}/comments/{rest[0]}/{comment}"
+
+
+def _hackernews_url(parts: SplitResult, segments: list[str]) -> str | None:
+    return None if segments[:1] in (["user"], ["submitted"]) else parts.geturl()
+
+
+_RULES: dict[str, Callable[[SplitResult, list[str]], str | None]] = {
+    "x": _x_url,
+    "bluesky": _bluesky_url,
+    "mastodon": _mastodon_url,
+    "reddit": _reddit_url,
+    "hackernews": _hackernews_url,
+}
+
+
+def _names_anyone(parts: SplitResult, identities: Iterable[str]) -> bool:
+    wanted = {i.lower().lstrip("@") for i in identities if i and len(i.lstrip("@")) >= 2}
+    if not wanted:
+        return False
+    pieces = _SEGMENTS.split(f"{parts.path}?{parts.query}#{parts.fragment}".lower())
+    return any(p in wanted for p in pieces if p) or any(
+        w in parts.path.lower()
+        for w in wanted
+        if ":" in w  # DIDs, account URLs
+    )
 
 
 def load_or_create_key(settings: Settings) -> bytes:

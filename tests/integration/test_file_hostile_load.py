@@ -69,3 +69,36 @@ def test_keys_that_differ_only_by_what_postgres_drops_load_as_one_row(
         edited = conn.execute(text("SELECT text FROM posts WHERE source_id <> '8'")).scalar_one()
     assert edited == "Acme Air found my bag"  # the later line is the later edit
     assert counts(engine) == (2, 0)
+
+
+def test_the_demo_stores_no_url_that_names_its_author(engine: Engine, settings: Settings) -> None:
+    """The bundled demo (unchanged data file) loads with handle-free URLs, raw payloads too."""
+    with pipeline.demo_files() as (posts_path, brands_path):
+        authors = set()
+        for line in posts_path.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(item, dict) and isinstance(item.get("author"), str):
+                authors.add(item["author"].lstrip("@").lower())
+        demo = Watchlist.from_yaml(brands_path)
+        summary = pipeline.collect_file(posts_path, demo, engine, settings, now=NOW)
+    assert summary.loaded > 3_000
+    with engine.connect() as conn:
+        shown = conn.execute(text("SELECT source, url FROM analytics.stg_posts")).all()
+        rows = conn.execute(text("SELECT source, url, raw::text FROM posts")).all()
+    assert sorted(shown) == sorted((s, u) for s, u, _ in rows)
+    assert len(rows) == summary.loaded
+    leaks = [
+        (source, url)
+        for source, url, _ in rows
+        if url and any(f"/{a}/" in url.lower() or f"/@{a}" in url.lower() for a in authors)
+    ]
+    assert leaks == []
+    by_source = {s: sum(1 for src, u, _ in rows if src == s and u) for s, _, _ in rows}
+    assert by_source["x"] > 0 and by_source["reddit"] > 0 and by_source["hackernews"] > 0
+    assert by_source["bluesky"] == 0 and by_source["mastodon"] == 0
+    assert all("/status/" not in u or "/i/web/status/" in u for _, u, _ in rows if u)
+    raw_leaks = [raw for _, _, raw in rows if "/profile/" in raw or "/@" in raw]
+    assert raw_leaks == []
