@@ -336,6 +336,7 @@ def eval_advocacy(
 @eval_app.command("splits")
 def eval_splits(
     as_json: JsonOut = False,
+    baselines: Baselines = True,
     model: ModelOpt = None,
     backend: Backend = "onnx",
     data_dir: DataDir = DEFAULT_DATA_DIR,
@@ -350,7 +351,7 @@ def eval_splits(
 
     with _user_errors():
         clf = _classifier("advocacy", model, backend)
-        result = evaluate.evaluate_splits(clf, data_dir)  # type: ignore[arg-type]
+        result = evaluate.evaluate_splits(clf, data_dir, baselines=baselines)  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -358,7 +359,15 @@ def eval_splits(
     from rich.table import Table
 
     table = Table(title=f"validation splits: {result['model_version']}")
-    for col in ("set", "n", "accuracy", "macro F1", "badvocacy F1", "bad-vs-not acc."):
+    for col in (
+        "set",
+        "n",
+        "accuracy",
+        "macro F1",
+        "badvocacy F1",
+        "bad-vs-not acc.",
+        "net advocacy gold / predicted",
+    ):
         table.add_column(col, justify="left" if col == "set" else "right")
     for name, r in dict(result["sets"]).items():
         table.add_row(
@@ -368,8 +377,24 @@ def eval_splits(
             f"{r['macro_f1']:.3f}" if "macro_f1" in r else "",
             f"{r['badvocacy_f1']:.3f}" if "badvocacy_f1" in r else "",
             f"{r['bad_vs_not_accuracy']:.3f}" if "bad_vs_not_accuracy" in r else "",
+            f"{r['net_advocacy_gold']:+.1f} / {r['net_advocacy_predicted']:+.1f}"
+            if "net_advocacy_gold" in r
+            else "",
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(
+        f"mean macro F1 over {', '.join(_brand_addressed())}: "
+        f"{result['mean_macro_f1_brand_addressed']:.3f}"
+    )
+    for name, b in dict(result.get("baselines") or {}).items():
+        console.print(f"  baseline {name}: {b['mean_macro_f1_brand_addressed']:.3f}")
+
+
+def _brand_addressed() -> tuple[str, ...]:
+    from nlp.brand_data import BRAND_ADDRESSED
+
+    return BRAND_ADDRESSED
 
 
 app = typer.Typer(no_args_is_help=True)

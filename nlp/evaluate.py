@@ -130,14 +130,25 @@ def tfidf_predictor(task: str, data_dir: Path, seed: int = 13) -> Predictor:
     return predict
 
 
-def evaluate_splits(clf: Classifier, data_dir: Path) -> dict[str, Any]:
-    """Scores of ``clf`` per grouped validation split (``nlp.brand_data``, brand_emotion/val)."""
+def _net(labels: Sequence[str]) -> float:
+    n = len(labels)
+    return round(100 * (labels.count("advocacy") - labels.count("badvocacy")) / n, 1) if n else 0.0
+
+
+def split_examples(data_dir: Path) -> list[Any]:
+    """The validation side of the brand recipe: grouped splits plus brand_emotion/val."""
     from nlp import brand_data
 
     _, val = brand_data.grouped_split(brand_data.all_brand_examples(data_dir))
     bx, by = data.brand_emotion(data_dir, "val")
     val += [brand_data.Example(x, y, "brand_emotion", "") for x, y in zip(bx, by, strict=True)]
-    preds = [p.label for p in clf.classify([e.item for e in val])]
+    return val
+
+
+def score_splits(val: Sequence[Any], preds: Sequence[str]) -> dict[str, Any]:
+    """Per-set scores of ``preds`` on ``split_examples`` (partial labels: bad-vs-not only)."""
+    from nlp import brand_data
+
     sets: dict[str, dict[str, Any]] = {}
     for source in sorted({e.source for e in val}):
         idx = [i for i, e in enumerate(val) if e.source == source]
@@ -152,6 +163,9 @@ def evaluate_splits(clf: Classifier, data_dir: Path) -> dict[str, Any]:
                 macro_f1=rep["macro_f1"],
                 badvocacy_f1=rep["per_class"]["badvocacy"]["f1"],
             )
+            # What a marketer sees: net advocacy = 100 × (advocacy − badvocacy) / mentions.
+            entry["net_advocacy_gold"] = _net([val[i].label for i in idx])
+            entry["net_advocacy_predicted"] = _net([preds[i] for i in idx])
         entry["bad_vs_not_accuracy"] = round(
             sum((preds[i] == "badvocacy") == (val[i].label == "badvocacy") for i in idx) / len(idx),
             4,
@@ -159,11 +173,27 @@ def evaluate_splits(clf: Classifier, data_dir: Path) -> dict[str, Any]:
         sets[source] = entry
     addressed = [sets[s]["macro_f1"] for s in brand_data.BRAND_ADDRESSED if s in sets]
     return {
-        "model": clf.name,
-        "model_version": clf.version,
         "sets": sets,
         "mean_macro_f1_brand_addressed": round(sum(addressed) / len(addressed), 4),
     }
+
+
+def evaluate_splits(clf: Classifier, data_dir: Path, *, baselines: bool = False) -> dict[str, Any]:
+    """Scores of ``clf`` (and optionally the baselines) per grouped validation split."""
+    val = split_examples(data_dir)
+    items = [e.item for e in val]
+    preds = [p.label for p in clf.classify(items)]
+    result: dict[str, Any] = {
+        "model": clf.name,
+        "model_version": clf.version,
+        **score_splits(val, preds),
+    }
+    if baselines:
+        result["baselines"] = {
+            "vader": score_splits(val, vader_predictor("advocacy")(items)),
+            "tfidf_logreg": score_splits(val, tfidf_predictor("advocacy", data_dir)(items)),
+        }
+    return result
 
 
 def evaluate_baselines(
