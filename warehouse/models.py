@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -97,10 +98,25 @@ class PostRow(Base):
 
 
 class PostBrandRow(Base):
-    """Which brands a post mentions, and where (the advocacy model's target span)."""
+    """Which brands a post mentions, and where (the advocacy model's target span).
+
+    ``inherited`` rows belong to replies that name no brand themselves: the brand comes from
+    ``inherited_from_post_id``, the nearest ancestor in the thread that names it (see
+    ``warehouse.threads``). They have no span and are never ``brand_owned``.
+    """
 
     __tablename__ = "post_brands"
-    __table_args__ = (Index("ix_post_brands_brand_id_post_id", "brand_id", "post_id"),)
+    __table_args__ = (
+        Index("ix_post_brands_brand_id_post_id", "brand_id", "post_id"),
+        Index(
+            "ix_post_brands_inherited_from_post_id",
+            "inherited_from_post_id",
+            postgresql_where=sql_text("inherited_from_post_id IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "inherited = (inherited_from_post_id IS NOT NULL)", name="inherited_has_source"
+        ),
+    )
 
     post_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
@@ -112,6 +128,10 @@ class PostBrandRow(Base):
     mention_end: Mapped[int | None] = mapped_column(Integer)
     matched_alias: Mapped[str | None] = mapped_column(Text)
     brand_owned: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    inherited: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    inherited_from_post_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE")
+    )
 
 
 class ClassificationRow(Base):
