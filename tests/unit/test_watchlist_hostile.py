@@ -68,5 +68,5 @@ def test_a_watchlist_that_is_a_folder_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["!!!", "\u200b"])
 def test_a_punctuation_only_brand_name_is_rejected(name: str) -> None:
-    with pytest.raises(WatchlistError, match="name .* has no letters, digits or symbols"):
+    with pytest.raises(WatchlistError, match=r"name .* has no letters, digits or symbols"):
         Watchlist.from_yaml_text(f'brands:\n  - name: "{name}"\n    aliases: ["acme"]\n')
