@@ -27,6 +27,7 @@ from warehouse.classifications import (
     register_model,
     write_labels,
 )
+from warehouse.threads import inherit_thread_mentions
 
 if TYPE_CHECKING:
     from nlp.types import Classifier
@@ -62,6 +63,12 @@ def load_models(settings: Settings) -> Models:
 
 
 def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
+    """One model input per brand still to judge in this post.
+
+    An inherited mention (a reply that names no brand) is judged with the ancestor it
+    inherits from as context: the model reads the reply, then what it answers, with the brand
+    marked there. When that ancestor cannot be read any more the reply is judged on its own.
+    """
     from nlp.types import AdvocacyInput
 
     inputs: list[tuple[int, object]] = []
@@ -73,10 +80,20 @@ def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
             for m in item.mentions
             if m.brand_id != target.brand_id and m.start is not None and m.end is not None
         )
+        context = item.context_for(target)
         inputs.append(
             (
                 target.brand_id,
-                AdvocacyInput(item.text, target.brand, target.start, target.end, others),
+                AdvocacyInput(
+                    item.text,
+                    target.brand,
+                    target.start,
+                    target.end,
+                    others,
+                    context=context.text if context else None,
+                    context_spans=context.spans(target.brand_id) if context else (),
+                    context_other_spans=context.other_spans(target.brand_id) if context else (),
+                ),
             )
         )
     return inputs
@@ -129,6 +146,7 @@ def count_pending(
     batch_size: int = 5000,
 ) -> list[tuple[int, int, int]]:
     """``(first_post_id, last_post_id, n_posts)`` chunks of posts still missing a label."""
+    inherit_thread_mentions(engine)  # replies judged in their thread count as pending work
     return pending_ranges(
         engine,
         since=since,
@@ -157,6 +175,8 @@ def classify(
         sentiment_model=f"{models.sentiment.name}@{models.sentiment.version}",
         advocacy_model=f"{models.advocacy.name}@{models.advocacy.version}",
     )
+    if first_post_id is None:  # a fan-out batch's count_pending did this for its whole run
+        inherit_thread_mentions(engine)
     with engine.begin() as conn:
         for task, model in ((SENTIMENT, models.sentiment), (ADVOCACY, models.advocacy)):
             register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})

@@ -38,6 +38,7 @@ from warehouse.load import (
     sync_brands,
 )
 from warehouse.state import load_cursors, save_cursor
+from warehouse.threads import inherit_thread_mentions
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,9 @@ def prepare(
     as thread context: a reply that names no brand ("same here, mine swelled too") is where
     customers advise each other, so it is kept when its thread is about a watched brand, i.e.
     when a post of that thread mentions one (earlier in this run, ``watched_threads``, or
-    already in the warehouse, ``lookup``). It gets no brand rows, so metrics do not count it;
-    the thread views show it. Other posts that name no brand are dropped.
+    already in the warehouse, ``lookup``). It gets no brand rows here; once loaded, it inherits
+    the brands of the post it answers (``warehouse.threads``) and counts as word of mouth.
+    Other posts that name no brand are dropped.
     """
     watched = watched_threads if watched_threads is not None else set()
     items: list[LoadItem] = []
@@ -258,6 +260,7 @@ def run_collector(
             pending = (pool.submit(apply, batch, page), page.progress)
         if pending is not None:
             finish(*pending)
+    inherit_thread_mentions(engine)  # replies that name no brand count toward their thread's
     return summary
 
 

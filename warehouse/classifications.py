@@ -9,8 +9,8 @@ and a new model version classifies everything again beside the old rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +25,39 @@ ADVOCACY = "advocacy"
 
 @dataclass(frozen=True, slots=True)
 class Mention:
+    """A brand in a post; ``inherited_from`` is set when the post is a reply that does not name
+    the brand and inherits it from that ancestor (see ``warehouse.threads``)."""
+
     brand_id: int
     brand: str
     start: int | None
     end: int | None
+    inherited_from: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadContext:
+    """The ancestor a reply inherits a brand from: what the reply answers, read as context."""
+
+    post_id: int
+    text: str
+    mentions: tuple[Mention, ...]  # the ancestor's own (direct) mentions, with their spans
+
+    def spans(self, brand_id: int) -> tuple[tuple[int, int], ...]:
+        """Where the ancestor names ``brand_id`` (empty when the span is not known)."""
+        return tuple(
+            (m.start, m.end)
+            for m in self.mentions
+            if m.brand_id == brand_id and m.start is not None and m.end is not None
+        )
+
+    def other_spans(self, brand_id: int) -> tuple[tuple[int, int], ...]:
+        """Where the ancestor names other brands (masked so the verdict is about one brand)."""
+        return tuple(
+            (m.start, m.end)
+            for m in self.mentions
+            if m.brand_id != brand_id and m.start is not None and m.end is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +70,13 @@ class WorkItem:
     needs_sentiment: bool
     mentions: tuple[Mention, ...]  # every brand mentioned (other brands are masked as context)
     needs_advocacy: tuple[int, ...]  # brand ids still without an advocacy row
+    #: The ancestors that inherited mentions come from, by post id (replies judged in thread).
+    contexts: Mapping[int, ThreadContext] = field(default_factory=dict)
+
+    def context_for(self, mention: Mention) -> ThreadContext | None:
+        if mention.inherited_from is None:
+            return None
+        return self.contexts.get(mention.inherited_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +125,8 @@ _PENDING = (
     + """
 SELECT w.id, p.text, p.lang, m.needs_sentiment, m.needs_advocacy,
        COALESCE((
-           SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end)
+           SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end,
+                                            pb.inherited_from_post_id)
                            ORDER BY b.id)
            FROM post_brands pb JOIN brands b ON b.id = pb.brand_id
            WHERE pb.post_id = w.id), '[]') AS mentions
@@ -135,20 +172,63 @@ def pending_work(
     }
     with engine.connect() as conn:
         rows = conn.execute(text(_PENDING), params).all()
-    items = []
-    for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows:
-        raw_mentions = json.loads(mentions) if isinstance(mentions, str) else mentions
-        items.append(
-            WorkItem(
-                post_id=post_id,
-                text=body,
-                lang=lang,
-                needs_sentiment=bool(needs_sentiment),
-                mentions=tuple(Mention(*m) for m in raw_mentions),
-                needs_advocacy=tuple(needs_advocacy),
-            )
+        parsed = [
+            (post_id, body, lang, needs_sentiment, needs_advocacy, _mentions(mentions))
+            for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows
+        ]
+        wanted = {
+            m.inherited_from
+            for *_, needs_advocacy, mentions in parsed
+            for m in mentions
+            if m.inherited_from is not None and m.brand_id in needs_advocacy
+        }
+        contexts = thread_contexts(conn, wanted)
+    return [
+        WorkItem(
+            post_id=post_id,
+            text=body,
+            lang=lang,
+            needs_sentiment=bool(needs_sentiment),
+            mentions=mentions,
+            needs_advocacy=tuple(needs_advocacy),
+            contexts={
+                m.inherited_from: contexts[m.inherited_from]
+                for m in mentions
+                if m.inherited_from is not None and m.inherited_from in contexts
+            },
         )
-    return items
+        for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in parsed
+    ]
+
+
+def _mentions(raw: Any) -> tuple[Mention, ...]:
+    """The pending query's ``[brand_id, brand, start, end, inherited_from]`` arrays."""
+    found = json.loads(raw) if isinstance(raw, str) else raw
+    return tuple(Mention(*m) for m in found)
+
+
+_CONTEXTS = """
+SELECT p.id, p.text,
+       COALESCE((
+           SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end)
+                           ORDER BY b.id)
+           FROM post_brands pb JOIN brands b ON b.id = pb.brand_id
+           WHERE pb.post_id = p.id AND NOT pb.inherited), '[]') AS mentions
+FROM posts p
+WHERE p.id = ANY(:ids)
+"""
+
+
+def thread_contexts(conn: Connection, post_ids: Iterable[int]) -> dict[int, ThreadContext]:
+    """The texts and direct mentions of these ancestors, read once per chunk of work."""
+    ids = sorted(set(post_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(text(_CONTEXTS), {"ids": ids})
+    return {
+        post_id: ThreadContext(post_id, body, _mentions(mentions))
+        for post_id, body, mentions in rows
+    }
 
 
 def pending_ranges(

@@ -9,6 +9,11 @@
 -- post's language is one the model does not handle: such mentions count as mentions but are
 -- left out of the label mix (they are neither advocacy, badvocacy nor none), so `is_rated`
 -- is false for them.
+-- Replies judged in their thread: a reply that names no brand is a mention of the brand of
+-- the post it answers, with `inherited` true and `inherited_from_post_id` that post (see
+-- stg_brand_mentions); it counts in every metric. `where not inherited` leaves such replies out.
+-- `advocacy_probability` / `sentiment_probability`: the model's probability of the label
+-- (0-1, null when unlabelled or unsupported); `advocacy_confidence` is the same number.
 -- Weights: reach_weight = 1 + author followers (the author and their audience; unknown = 0),
 -- engagement_weight = 1 + interactions, where interactions = likes (or the source's score,
 -- whichever is larger) + replies + reposts.
@@ -16,7 +21,9 @@ with mentions as (
     select
         post_id,
         brand_id,
-        brand
+        brand,
+        inherited,
+        inherited_from_post_id
     from analytics.stg_brand_mentions
     where not brand_owned
 ),
@@ -25,6 +32,7 @@ c2c_posts as (
     select
         post_id,
         source,
+        source_id,
         day,
         created_at,
         url,
@@ -46,6 +54,7 @@ post_sentiment as (
     select
         post_id,
         label as sentiment,
+        label_probability as sentiment_probability,
         model_version as sentiment_model_version
     from analytics.stg_classifications
     where task = 'sentiment'
@@ -57,6 +66,7 @@ brand_advocacy as (
         brand_id,
         label as advocacy,
         confidence as advocacy_confidence,
+        label_probability as advocacy_probability,
         model_version as advocacy_model_version
     from analytics.stg_classifications
     where task = 'advocacy'
@@ -66,6 +76,9 @@ select
     m.brand_id,
     m.brand,
     p.post_id,
+    p.source_id,
+    m.inherited,
+    m.inherited_from_post_id,
     p.source,
     p.day,
     p.created_at,
@@ -81,8 +94,10 @@ select
     1 + p.followers as reach_weight,
     1 + p.interactions as engagement_weight,
     s.sentiment,
+    s.sentiment_probability,
     s.sentiment_model_version,
     a.advocacy,
+    a.advocacy_probability,
     a.advocacy_confidence,
     a.advocacy_model_version,
     coalesce(a.advocacy in ('advocacy', 'badvocacy', 'none'), false) as is_rated

@@ -2,19 +2,23 @@
 -- (source + thread_id) with at least one badvocacy post. `badvocates` > 1 means more than one
 -- customer joined in; `spread_hours` is how long it has been going. `root_url` links to the
 -- thread's first post we collected. Order by badvocates and reach to find fires to put out.
+-- Replies that name no brand ("same here", "don't, they never refund") are judged toward the
+-- brand of the post they answer and count here; `inherited_badvocacy_posts` says how many of
+-- the badvocacy posts are such replies: customers piling on.
 with thread_mentions as (
     select
         brand_id,
         brand,
         source,
-        coalesce(thread_id, cast(post_id as text)) as thread_id,
+        coalesce(thread_id, source_id) as thread_id,  -- a root stored without one
         post_id,
         author_key,
         created_at,
         url,
         followers,
         interactions,
-        advocacy
+        advocacy,
+        inherited
     from analytics.int_brand_mentions_labelled
     where is_rated
 ),
@@ -27,6 +31,7 @@ threads as (
         thread_id,
         count(*) as rated_posts,
         count(*) filter (where advocacy = 'badvocacy') as badvocacy_posts,
+        count(*) filter (where advocacy = 'badvocacy' and inherited) as inherited_badvocacy_posts,
         count(*) filter (where advocacy = 'advocacy') as advocacy_posts,
         count(distinct author_key) filter (where advocacy = 'badvocacy') as badvocates,
         sum(followers) filter (where advocacy = 'badvocacy') as badvocacy_reach,
@@ -55,6 +60,7 @@ select
     r.root_url,
     t.rated_posts,
     t.badvocacy_posts,
+    t.inherited_badvocacy_posts,
     t.advocacy_posts,
     t.badvocates,
     t.badvocacy_reach,

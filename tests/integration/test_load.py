@@ -283,11 +283,13 @@ def test_replies_in_a_watched_thread_are_kept_as_context(
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT p.source_id, count(pb.brand_id) FROM posts p"
+                "SELECT p.source_id, count(pb.brand_id) FILTER (WHERE NOT pb.inherited),"
+                " count(pb.brand_id) FILTER (WHERE pb.inherited) FROM posts p"
                 " LEFT JOIN post_brands pb ON pb.post_id = p.id GROUP BY 1 ORDER BY 1"
             )
         ).all()
-    assert rows == [("1", 1), ("2", 0), ("5", 0)]  # context replies get no brand rows
+    # the replies name no brand: they inherit the thread's (warehouse.threads)
+    assert rows == [("1", 1, 0), ("2", 0, 1), ("5", 0, 1)]
     with engine.connect() as conn:
         conversation = conn.execute(
             text(
