@@ -108,3 +108,27 @@ def test_scrub_refuses_deep_payloads_even_when_handles_are_kept() -> None:
     for pseudo in (PSEUDO, Pseudonymiser(b"0123456789abcdef0123", keep_handles=True)):
         with pytest.raises(InputError, match="nested more than"):
             pseudo.scrub({"x": deep}, {"bo"})
+
+
+def test_an_unforeseen_parser_error_costs_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last line of defence: a bug in a check must not stop every rerun at that line."""
+    import collectors.file
+
+    real = collectors.file.parse_record
+
+    def flaky(record: dict, *args: object, **kwargs: object) -> object:
+        if record.get("id") == "g2":
+            raise OverflowError("something nobody foresaw")
+        return real(record, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(collectors.file, "parse_record", flaky)
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(b"\n".join(GOOD % i for i in (1, 2, 3)) + b"\n")
+    pages = list(FileCollector(path, PSEUDO, now=NOW).collect([], None, None, {}))
+    assert [p.source_id for page in pages for p in page.posts] == ["g1", "g3"]
+    bad = [q for page in pages for q in page.quarantined]
+    assert [(q.line_no, q.error) for q in bad] == [
+        (2, "cannot parse the record (OverflowError: something nobody foresaw)")
+    ]
