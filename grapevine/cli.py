@@ -74,8 +74,13 @@ class SourceName(StrEnum):
     hackernews = "hackernews"
 
 
-def parse_when(value: str | None) -> datetime | None:
-    """ISO date (``2026-10-01``) or datetime; naive values are UTC."""
+def parse_when(value: str | None, tz: str = "UTC") -> datetime | None:
+    """ISO date (``2026-10-01``) or datetime, as an aware UTC datetime.
+
+    A plain date is midnight in ``tz`` (``GRAPEVINE_TIMEZONE``), and so is any time written
+    without an offset: ``--since 2026-10-01`` starts the day that metrics, alerts and the report
+    call 2026-10-01. An explicit offset (``Z``, ``+02:00``) is taken as written.
+    """
     if value is None:
         return None
     raw = value.strip()
@@ -85,14 +90,19 @@ def parse_when(value: str | None) -> datetime | None:
         raise typer.BadParameter(
             f"{value!r} is not an ISO date or datetime (e.g. 2026-10-01 or 2026-10-01T06:00)"
         ) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        from warehouse.metrics import zone
+
+        parsed = parsed.replace(tzinfo=zone(tz))
+    return parsed.astimezone(UTC)
 
 
+WHEN_HELP = "ISO date/time; without an offset, in GRAPEVINE_TIMEZONE (default UTC)."
 Since = Annotated[
-    str | None, typer.Option("--since", help="Start of the window (inclusive), ISO date/time, UTC.")
+    str | None, typer.Option("--since", help=f"Start of the window (inclusive), {WHEN_HELP}")
 ]
 Until = Annotated[
-    str | None, typer.Option("--until", help="End of the window (exclusive), ISO date/time, UTC.")
+    str | None, typer.Option("--until", help=f"End of the window (exclusive), {WHEN_HELP}")
 ]
 
 
@@ -256,7 +266,8 @@ def collect(
     from grapevine import pipeline
 
     settings = _settings()
-    window_since, window_until = parse_when(since), parse_when(until)
+    window_since = parse_when(since, settings.timezone)
+    window_until = parse_when(until, settings.timezone)
     try:
         watchlist = pipeline.load_watchlist(settings, brands)
         if source is SourceName.file:
@@ -397,7 +408,12 @@ def classify(since: Since = None, until: Until = None) -> None:
     settings = _settings()
     try:
         with pipeline.warehouse(settings) as engine:
-            summary = _classify(engine, settings, parse_when(since), parse_when(until))
+            summary = _classify(
+                engine,
+                settings,
+                parse_when(since, settings.timezone),
+                parse_when(until, settings.timezone),
+            )
     except GrapevineError as exc:
         raise _fail(exc) from exc
     _print_classify_summary(summary)
@@ -482,7 +498,9 @@ def run(
     settings = _settings()
     paths = list(path or [])
     whole_files = bool(paths) and since is None and until is None
-    start, end = default_window(parse_when(since), parse_when(until))
+    start, end = default_window(
+        parse_when(since, settings.timezone), parse_when(until, settings.timezone)
+    )
     try:
         names = [s.value for s in source] if source else tasks.enabled_sources(settings)
         if paths and "file" not in names:
@@ -602,9 +620,12 @@ def mentions(since: Since = None, until: Until = None) -> None:
     """Print per-brand customer-to-customer mentions by day and source."""
     from grapevine import pipeline
 
+    settings = _settings()
     try:
-        with pipeline.warehouse(_settings()) as engine:
-            rows = pipeline.mentions_by_day(engine, parse_when(since), parse_when(until))
+        with pipeline.warehouse(settings) as engine:
+            rows = pipeline.mentions_by_day(
+                engine, parse_when(since, settings.timezone), parse_when(until, settings.timezone)
+            )
     except GrapevineError as exc:
         raise _fail(exc) from exc
     print_mentions(rows)

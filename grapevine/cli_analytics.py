@@ -3,8 +3,8 @@
 Registered on the main app by ``grapevine.cli`` (``app.command()(metrics)`` ...). This module
 imports ``grapevine.cli`` only inside the commands, so registering it from there at import time
 cannot form an import cycle. Every command takes the same ``--since/--until`` window as the
-rest of the CLI (ISO dates or datetimes, UTC; ``--until`` exclusive); without them it covers
-everything in the warehouse.
+rest of the CLI (ISO dates or datetimes, in GRAPEVINE_TIMEZONE unless they carry an offset;
+``--until`` exclusive); without them it covers everything in the warehouse.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+WHEN_HELP = "ISO date/time; without an offset, in GRAPEVINE_TIMEZONE (default UTC)."
 Since = Annotated[
-    str | None, typer.Option("--since", help="Start of the window (inclusive), ISO date/time, UTC.")
+    str | None, typer.Option("--since", help=f"Start of the window (inclusive), {WHEN_HELP}")
 ]
 Until = Annotated[
-    str | None, typer.Option("--until", help="End of the window (exclusive), ISO date/time, UTC.")
+    str | None, typer.Option("--until", help=f"End of the window (exclusive), {WHEN_HELP}")
 ]
 
 
@@ -38,12 +39,13 @@ def _nas(value: object) -> str:
 
 
 def metrics(since: Since = None, until: Until = None) -> None:
-    """Recompute brand metrics (brand x UTC day x source) for the window and print them.
+    """Recompute brand metrics (brand x day x source) for the window and print them.
 
-    Whole UTC days are replaced in one transaction, from the current model version, with
-    brand-owned posts left out: mentions, unique authors, sentiment mix, advocacy, badvocacy,
-    net advocacy (100 x (advocacy - badvocacy) / rated mentions) with its 95% interval, share of
-    voice within each brand's competitive set, and reach- and engagement-weighted variants.
+    Days are calendar days in GRAPEVINE_TIMEZONE (default UTC). Whole days are replaced in one
+    transaction, from the current model version, with brand-owned posts left out: mentions,
+    unique authors, sentiment mix, advocacy, badvocacy, net advocacy (100 x (advocacy -
+    badvocacy) / rated mentions) with its 95% interval, share of voice within each brand's
+    competitive set, and reach- and engagement-weighted variants.
     Re-running a window changes nothing. Analysts query the results in the `analytics` views.
     """
     from grapevine import pipeline, stages
@@ -54,7 +56,12 @@ def metrics(since: Since = None, until: Until = None) -> None:
     settings = _settings()
     try:
         with pipeline.warehouse(settings) as engine:
-            result = stages.run_metrics(engine, settings, parse_when(since), parse_when(until))
+            result = stages.run_metrics(
+                engine,
+                settings,
+                parse_when(since, settings.timezone),
+                parse_when(until, settings.timezone),
+            )
             summary: list[dict[str, Any]] = []
             if result["first_day"]:
                 from datetime import date
@@ -122,7 +129,11 @@ def alerts(
     try:
         with pipeline.warehouse(settings) as engine:
             result = stages.run_alerts(
-                engine, settings, parse_when(since), parse_when(until), dry_run=dry_run
+                engine,
+                settings,
+                parse_when(since, settings.timezone),
+                parse_when(until, settings.timezone),
+                dry_run=dry_run,
             )
     except GrapevineError as exc:
         raise _fail(exc) from exc
@@ -201,7 +212,12 @@ def report(
     try:
         with pipeline.warehouse(settings) as engine:
             path = stages.run_report(
-                engine, settings, parse_when(since), parse_when(until), out, plotly.value
+                engine,
+                settings,
+                parse_when(since, settings.timezone),
+                parse_when(until, settings.timezone),
+                out,
+                plotly.value,
             )
     except GrapevineError as exc:
         raise _fail(exc) from exc

@@ -10,6 +10,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_state_path
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -25,6 +26,23 @@ def _split_list(value: object) -> object:
     if isinstance(value, str):
         return [part for chunk in value.split(",") for part in chunk.split() if part]
     return value
+
+
+def check_timezone(name: str) -> str:
+    """``name`` stripped, if it is an IANA time zone (``UTC``, ``Europe/Berlin``); else a
+    ValueError that says what to write. ``localtime`` and friends are files of the tz database,
+    not zones: they would mean different days on different machines."""
+    zone = name.strip()
+    try:
+        if not zone or zone.lower() in {"localtime", "posixrules", "factory"}:
+            raise ZoneInfoNotFoundError(zone)
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"unknown time zone {name!r}: use an IANA name such as UTC, Europe/Berlin or "
+            "America/New_York (the 'TZ identifier' column of the tz database list)"
+        ) from None
+    return zone
 
 
 class Settings(BaseSettings):
@@ -60,6 +78,12 @@ class Settings(BaseSettings):
         default=24.0,
         ge=0,
         description="Posts dated more than this many hours ahead are quarantined at import.",
+    )
+
+    timezone: str = Field(
+        default="UTC",
+        description="IANA time zone (e.g. Europe/Berlin) whose calendar days metrics, alerts "
+        "and the report count in; plain --since/--until dates are midnights there.",
     )
 
     # --- privacy ---------------------------------------------------------------------------
@@ -158,6 +182,13 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """An unknown zone would otherwise surface as a PostgreSQL error in the metrics stage,
+        after collection and classification had already run."""
+        return check_timezone(value)
 
     @model_validator(mode="after")
     def _alerts_can_fire(self) -> Settings:

@@ -9,7 +9,7 @@ day, an alert exists once per brand and window and is notified once, the report 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ from grapevine.alerts import detect
 from grapevine.alerts.notify import Channel, DeliveryError, channels_from_settings, render
 from grapevine.settings import Settings
 from warehouse import alerts as store
-from warehouse.metrics import day_range, recompute_metrics
+from warehouse.metrics import day_range, day_start, recompute_metrics
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 def run_metrics(
     engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    """Recompute ``brand_daily_metrics`` for the whole UTC days the window touches."""
-    days = day_range(engine, since, until)
-    rows = recompute_metrics(engine, since, until)
+    """Recompute ``brand_daily_metrics`` for the whole days (in ``GRAPEVINE_TIMEZONE``) the
+    window touches."""
+    days = day_range(engine, since, until, settings.timezone)
+    rows = recompute_metrics(engine, since, until, settings.timezone)
     return {
         "rows": rows,
         "first_day": days[0].isoformat() if days else None,
@@ -48,9 +49,10 @@ def detector_config(settings: Settings) -> detect.DetectorConfig:
     )
 
 
-def _window(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    return start, start + timedelta(days=1)
+def day_window(day: date, tz: str) -> tuple[datetime, datetime]:
+    """``[local midnight, next local midnight)`` of ``day`` in ``tz``: 23 or 25 hours long on
+    the days the clocks change, so that the alert's window is exactly the metrics' day."""
+    return day_start(day, tz), day_start(day + timedelta(days=1), tz)
 
 
 def detect_alerts(
@@ -60,14 +62,14 @@ def detect_alerts(
     (brand-days tested, and why the others could not be)."""
     config = detector_config(settings)
     coverage = detect.Coverage(min_history_days=config.min_history_days)
-    days = day_range(engine, since, until)
+    days = day_range(engine, since, until, settings.timezone)
     if days is None:
         return [], coverage
     first, end = days
     history_start = first - timedelta(days=config.baseline_days)
     with engine.connect() as conn:
         raw = store.daily_badvocacy(conn, history_start, end)
-        alerted = store.alerted_windows(conn, history_start, end)
+        alerted = store.alerted_windows(conn, history_start, end, tz=settings.timezone)
         names = store.brand_names(conn)
     series = {
         brand: [detect.DayCount(d, bad, rated) for d, bad, rated in rows]
@@ -87,7 +89,7 @@ def detect_alerts(
     with engine.connect() as conn:
         for f in findings:
             e = f.evaluation
-            start, stop = _window(e.day)
+            start, stop = day_window(e.day, settings.timezone)
             top = store.top_badvocacy_posts(conn, f.key, start, stop, settings.alert_top_posts)
             found.append(
                 store.NewAlert(
@@ -181,7 +183,7 @@ def run_alerts(
             {
                 "brand_id": a.brand_id,
                 "brand": a.details.get("brand"),
-                "day": a.window_start.date().isoformat(),
+                "day": a.window_start.date().isoformat(),  # local: day_window's tzinfo
                 "observed": a.observed,
                 "expected": a.expected,
                 "severity": a.severity,
@@ -219,4 +221,4 @@ def run_report(
     from grapevine.report import build_report
 
     target = out if out is not None else settings.data_dir / "report.html"
-    return build_report(engine, since, until, target, plotly)
+    return build_report(engine, since, until, target, plotly, settings)

@@ -96,15 +96,25 @@ def brand_names(conn: Connection) -> dict[int, str]:
 
 
 def alerted_windows(
-    conn: Connection, first_day: date, end_day: date, kind: str = KIND_BADVOCACY_SPIKE
+    conn: Connection,
+    first_day: date,
+    end_day: date,
+    kind: str = KIND_BADVOCACY_SPIKE,
+    tz: str = "UTC",
 ) -> dict[int, set[date]]:
-    """Days already alerted per brand (left out of later baselines)."""
+    """Days already alerted per brand (left out of later baselines); days in zone ``tz``."""
     rows = conn.execute(
         text(
-            "SELECT brand_id, (window_start AT TIME ZONE 'UTC')::date FROM alerts"
+            "SELECT brand_id, (window_start AT TIME ZONE :tz)::date FROM alerts"
             " WHERE kind = :kind AND window_start >= :first AND window_start < :end"
         ),
-        {"kind": kind, "first": first_day, "end": end_day + timedelta(days=1)},
+        {
+            "kind": kind,
+            "tz": tz,
+            # a day wider on both sides: the bounds are dates, the windows local midnights
+            "first": first_day - timedelta(days=1),
+            "end": end_day + timedelta(days=1),
+        },
     )
     out: dict[int, set[date]] = {}
     for brand_id, day in rows:

@@ -1,4 +1,10 @@
-"""Brand x UTC day x source metrics, recomputed per interval (DESIGN.md section 4).
+"""Brand x day x source metrics, recomputed per interval (DESIGN.md section 4).
+
+A day is a calendar day in the configured time zone (``GRAPEVINE_TIMEZONE``, default UTC): a
+post's day is ``(created_at AT TIME ZONE tz)::date``, so a post at 23:30 UTC counts on the next
+day in Europe/Berlin. The zone is a parameter of every function here that turns instants into
+days; one warehouse should keep one zone (recomputing a window in another zone replaces the
+days it touches, and leaves other days as they were counted).
 
 The aggregation itself is SQL that analysts can read, ``sql/metrics/brand_daily_metrics.sql``,
 built on the ``analytics`` views (current model version only, brand-owned posts left out). This
@@ -25,8 +31,9 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, text
 
@@ -62,27 +69,43 @@ def net_advocacy_interval(
     return max(-100.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half))
 
 
+def zone(tz: str | tzinfo = "UTC") -> tzinfo:
+    """The ``tzinfo`` of a zone name (``"UTC"`` is ``datetime.UTC``)."""
+    if isinstance(tz, tzinfo):
+        return tz
+    return UTC if tz == "UTC" else ZoneInfo(tz)
+
+
+def day_start(day: date, tz: str | tzinfo = "UTC") -> datetime:
+    """The first instant of ``day`` in ``tz``: local midnight, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz))
+
+
 def day_range(
-    engine: Engine | Connection, since: datetime | None, until: datetime | None
+    engine: Engine | Connection,
+    since: datetime | None,
+    until: datetime | None,
+    tz: str = "UTC",
 ) -> tuple[date, date] | None:
-    """The whole UTC days that ``[since, until)`` touches: ``(first_day, end_day)``, end exclusive.
+    """The whole days in ``tz`` that ``[since, until)`` touches: ``(first_day, end_day)``, end
+    exclusive.
 
     Whole days are recomputed from *all* of their posts, because a day's numbers (share of voice
     above all) depend on every mention that day, not only on those inside the window. Open ends
     fall back to the first and last day that has posts; ``None`` when there is nothing to do.
     """
-    first = since.astimezone(UTC).date() if since else None
-    end = ceil_day(until) if until else None
+    first = since.astimezone(zone(tz)).date() if since else None
+    end = ceil_day(until, tz) if until else None
     if first is None or end is None:
         query = text(
-            "SELECT min(created_at AT TIME ZONE 'UTC')::date,"
-            " max(created_at AT TIME ZONE 'UTC')::date FROM posts"
+            "SELECT min(created_at AT TIME ZONE :tz)::date,"
+            " max(created_at AT TIME ZONE :tz)::date FROM posts"
         )
         if isinstance(engine, Connection):
-            lo, hi = engine.execute(query).one()
+            lo, hi = engine.execute(query, {"tz": tz}).one()
         else:
             with engine.connect() as conn:
-                lo, hi = conn.execute(query).one()
+                lo, hi = conn.execute(query, {"tz": tz}).one()
         if lo is None:
             return None
         first = first or lo
@@ -92,11 +115,12 @@ def day_range(
     return first, end
 
 
-def ceil_day(moment: datetime) -> date:
-    """The first UTC day that starts at or after ``moment`` (an exclusive end day)."""
-    utc = moment.astimezone(UTC)
-    day = utc.date()
-    return day if utc.timetz().replace(tzinfo=None) == time(0) else day + timedelta(days=1)
+def ceil_day(moment: datetime, tz: str = "UTC") -> date:
+    """The first day in ``tz`` that starts at or after ``moment`` (an exclusive end day)."""
+    day = moment.astimezone(zone(tz)).date()
+    # compared in UTC: aware datetimes that share a tzinfo compare by wall time
+    starts_day = moment.astimezone(UTC) <= day_start(day, tz).astimezone(UTC)
+    return day if starts_day else day + timedelta(days=1)
 
 
 _KEY = ("brand_id", "day", "source")
@@ -127,10 +151,10 @@ def _value_columns(conn: Connection) -> list[str]:
 
 
 def recompute_metrics(
-    engine: Engine, since: datetime | None = None, until: datetime | None = None
+    engine: Engine, since: datetime | None = None, until: datetime | None = None, tz: str = "UTC"
 ) -> int:
-    """Recompute ``brand_daily_metrics`` for the days ``[since, until)`` touches; returns the
-    number of rows those days now have.
+    """Recompute ``brand_daily_metrics`` for the days (in ``tz``) that ``[since, until)``
+    touches; returns the number of rows those days now have.
 
     The days are aggregated into a staging table, then merged in ONE transaction: rows whose
     values changed are updated (and get a new ``computed_at``), new rows are inserted, rows that
@@ -141,7 +165,7 @@ def recompute_metrics(
     """
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-        days = day_range(conn, since, until)
+        days = day_range(conn, since, until, tz)
         if days is None:
             log.info("no posts in the window: no metrics to compute")
             return 0
@@ -153,7 +177,7 @@ def recompute_metrics(
             )
         )
         rows = conn.execute(
-            text(staged_metrics_sql()), {"first_day": first, "end_day": end}
+            text(staged_metrics_sql()), {"first_day": first, "end_day": end, "timezone": tz}
         ).rowcount
         changed = merge_staged(conn, first, end)
     log.info(

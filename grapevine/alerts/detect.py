@@ -1,8 +1,9 @@
 """Badvocacy spike detection: pure statistics, no I/O (DESIGN.md section 8).
 
-For one brand and one window (a UTC day) the detector compares the window with a trailing
-baseline (28 days before it, with already-alerted windows left out so that one crisis does not
-raise the bar for the next) and fires a ``badvocacy_spike`` when all of these hold:
+For one brand and one window (a calendar day in GRAPEVINE_TIMEZONE, default UTC) the detector
+compares the window with a trailing baseline (28 days before it, with already-alerted windows
+left out so that one crisis does not raise the bar for the next) and fires a
+``badvocacy_spike`` when all of these hold:
 
 1. **Enough posts**: the badvocacy count is at least ``min_count`` (default 10).
 2. **An improbable count** under an over-dispersed (negative-binomial) baseline, p < ``alpha``

@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +24,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sqlalchemy import Engine
 
+from grapevine.alerts.detect import Coverage
 from grapevine.report.data import LOW_CONFIDENCE, ReportData, load
+from grapevine.settings import Settings
+from warehouse.metrics import day_start, zone
 
 PlotlyMode = Literal["inline", "cdn"]
 
@@ -74,6 +77,12 @@ def signed(value: float, digits: int = 0, suffix: str = "") -> str:
     if rounded == 0:
         return f"{0:.{digits}f}{suffix}"
     return f"{rounded:+.{digits}f}{suffix}"
+
+
+def local_day(moment: datetime, tz: str) -> date:
+    """The calendar day of an instant in ``tz`` (an alert's window starts at local midnight,
+    which is the evening before in UTC for zones east of it)."""
+    return moment.astimezone(zone(tz)).date()
 
 
 def _fmt_nas(value: float | None) -> str:
@@ -138,7 +147,8 @@ def what_changed(data: ReportData) -> list[str]:
             parts.append(
                 f"<span class='alert'>{len(brand_alerts)} badvocacy alert"
                 f"{'s' if len(brand_alerts) > 1 else ''}</span>, worst on "
-                f"{esc(str(worst['window_start'])[:10])} (severity {esc(worst['severity'])}/10)"
+                f"{esc(local_day(worst['window_start'], data.timezone))} "
+                f"(severity {esc(worst['severity'])}/10)"
             )
         lines.append("; ".join(parts) + ".")
     return lines or ["No brand mentions in this window."]
@@ -337,8 +347,11 @@ def trend_figure(data: ReportData) -> go.Figure:
             nas_by_day = {r["day"]: r["net_advocacy"] for r in rows}
             fig.add_trace(
                 go.Scatter(
-                    x=[m["window_start"].date() for m in marks],
-                    y=[nas_by_day.get(m["window_start"].date(), 0) for m in marks],
+                    x=[local_day(m["window_start"], data.timezone) for m in marks],
+                    y=[
+                        nas_by_day.get(local_day(m["window_start"], data.timezone), 0)
+                        for m in marks
+                    ],
                     mode="markers",
                     marker={"symbol": "x", "size": 14, "color": "#d73027", "line": {"width": 2}},
                     name="badvocacy alert",
@@ -449,13 +462,17 @@ def _author(row: dict[str, Any]) -> str:
     return key
 
 
-def _posts_table(rows: Sequence[dict[str, Any]], label: str) -> str:
+def _posts_table(rows: Sequence[dict[str, Any]], label: str, tz: str = "UTC") -> str:
     if not rows:
         return f"<p class='muted'>No {esc(label)} posts in this window.</p>"
     body = []
     for r in rows:
         created = r["created_at"]
-        when = created.strftime("%Y-%m-%d %H:%M") if isinstance(created, datetime) else created
+        when = (
+            created.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+            if isinstance(created, datetime)
+            else created
+        )
         body.append(
             "<tr>"
             f"<td>{esc(r['source'])}</td>"
@@ -469,14 +486,46 @@ def _posts_table(rows: Sequence[dict[str, Any]], label: str) -> str:
         )
     return (
         "<table><thead><tr><th>source</th><th>followers</th><th>interactions</th>"
-        "<th>author (pseudonym)</th><th>posted (UTC)</th><th>text</th><th>link</th></tr></thead>"
+        f"<th>author (pseudonym)</th><th>posted ({esc(tz)})</th><th>text</th><th>link</th>"
+        "</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
 
-def _alerts_table(alerts: Sequence[dict[str, Any]]) -> str:
+def coverage_sentence(coverage: Coverage) -> str:
+    """What the alert test could check in the window, HTML-escaped: "12 brand-days tested; 30
+    could not be (needs 14 days of history; has 0-8)". Reason counts are given only when there
+    are several reasons."""
+    text_ = f"{coverage.tested:,} brand-day{'s' if coverage.tested != 1 else ''} tested"
+    if coverage.untested:
+        reasons = coverage.reasons()
+        why = (
+            next(iter(reasons))
+            if len(reasons) == 1
+            else ", ".join(f"{r}: {n:,}" for r, n in reasons.items())
+        )
+        text_ += f"; {coverage.untested:,} could not be ({why})"
+    return esc(text_)
+
+
+def _alerts_table(
+    alerts: Sequence[dict[str, Any]], coverage: Coverage | None = None, tz: str = "UTC"
+) -> str:
+    """The window's alerts; with ``coverage``, also how much of the window could be tested, so
+    that "no alerts" is never read as "all quiet" when nothing could be checked."""
+    note = ""
+    if coverage is not None:
+        untested = (
+            " <span class='alert'>Days that could not be tested cannot alert: no alert there "
+            "says nothing about them.</span>"
+            if coverage.untested
+            else ""
+        )
+        note = f"{coverage_sentence(coverage)}.{untested}"
     if not alerts:
-        return "<p class='muted'>No badvocacy alerts in this window.</p>"
+        if coverage is None:
+            return "<p class='muted'>No badvocacy alerts in this window.</p>"
+        return f"<p class='muted'>No badvocacy alerts in this window: {note}</p>"
     rows = []
     for a in alerts:
         top = (a.get("top_posts") or [])[:3]
@@ -485,7 +534,7 @@ def _alerts_table(alerts: Sequence[dict[str, Any]]) -> str:
         base = a.get("baseline_share")
         rows.append(
             "<tr>"
-            f"<td>{esc(a['brand'])}</td><td>{esc(str(a['window_start'])[:10])}</td>"
+            f"<td>{esc(a['brand'])}</td><td>{esc(local_day(a['window_start'], tz))}</td>"
             f"<td class='num'>{esc(a['severity'])}/10</td>"
             f"<td class='num'>{int(a['observed'] or 0)} vs {float(a['expected'] or 0):.1f}</td>"
             f"<td class='num'>{'' if share is None else f'{share:.0%}'}"
@@ -499,7 +548,7 @@ def _alerts_table(alerts: Sequence[dict[str, Any]]) -> str:
         "<th>badvocacy vs expected</th><th>share vs usual</th><th>p (corrected)</th>"
         "<th>notification</th><th>top posts</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    ) + (f"<p class='muted'>Alert test: {note}</p>" if note else "")
 
 
 STYLE = """
@@ -553,9 +602,13 @@ def render_html(data: ReportData, plotly: PlotlyMode = "inline") -> str:
     for brand in brands:
         post_sections.append(f"<h3>{esc(brand)}</h3>")
         post_sections.append("<h4>Top badvocacy by reach</h4>")
-        post_sections.append(_posts_table(posts_by.get((brand, "badvocacy"), []), "badvocacy"))
+        post_sections.append(
+            _posts_table(posts_by.get((brand, "badvocacy"), []), "badvocacy", data.timezone)
+        )
         post_sections.append("<h4>Top advocacy by reach</h4>")
-        post_sections.append(_posts_table(posts_by.get((brand, "advocacy"), []), "advocacy"))
+        post_sections.append(
+            _posts_table(posts_by.get((brand, "advocacy"), []), "advocacy", data.timezone)
+        )
     summary = "".join(f"<li>{line}</li>" for line in what_changed(data))
     sov_note = (
         ""
@@ -574,7 +627,8 @@ def render_html(data: ReportData, plotly: PlotlyMode = "inline") -> str:
 </head>
 <body>
 <h1>Grapevine: word of mouth report</h1>
-<p class="muted">UTC days {esc(data.first_day)} to {esc(last_day)}. Customer-to-customer posts
+<p class="muted">{esc(data.timezone)} days {esc(data.first_day)} to {esc(last_day)}. \
+Customer-to-customer posts
 only (brands' own accounts left out); labels from the current model versions. Net advocacy =
 100 &times; (advocacy &minus; badvocacy) / rated mentions; mentions in languages the model does
 not handle count as mentions but not in the mix.</p>
@@ -587,7 +641,7 @@ not handle count as mentions but not in the mix.</p>
 7-day score, and badvocacy alerts (&times;).</p>
 {charts["trend"]}
 <h2>Badvocacy alerts</h2>
-{_alerts_table(data.alerts)}
+{_alerts_table(data.alerts, data.alert_coverage, data.timezone)}
 <h2>Share of voice</h2>
 {sov_note}
 {charts["sov"]}
@@ -603,18 +657,34 @@ not handle count as mentions but not in the mix.</p>
 """
 
 
+def alert_coverage(engine: Engine, settings: Settings, data: ReportData) -> Coverage | None:
+    """Which of the report's brand-days the alert test can check (with the same settings and
+    history as ``grapevine alerts``), and why not the others; None for an empty window."""
+    from grapevine.stages import detect_alerts
+
+    if data.end_day <= data.first_day:
+        return None
+    start, stop = day_start(data.first_day, data.timezone), day_start(data.end_day, data.timezone)
+    return detect_alerts(engine, settings, start, stop)[1]
+
+
 def build_report(
     engine: Engine,
     since: datetime | None,
     until: datetime | None,
     out: Path,
     plotly: PlotlyMode = "inline",
+    settings: Settings | None = None,
 ) -> Path:
     """Write the report for ``[since, until)`` to ``out`` (atomically) and return its path.
 
     ``plotly="cdn"`` loads the charting library from cdn.plot.ly instead of embedding it.
+    With ``settings``, days are counted in ``settings.timezone`` and the alerts section says
+    how many brand-days the alert test could check.
     """
-    data = load(engine, since, until)
+    data = load(engine, since, until, tz=settings.timezone if settings else "UTC")
+    if settings is not None:
+        data.alert_coverage = alert_coverage(engine, settings, data)
     document = render_html(data, plotly)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

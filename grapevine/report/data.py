@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from warehouse.metrics import ceil_day
+from grapevine.alerts.detect import Coverage
+from warehouse.metrics import ceil_day, day_start, zone
 
 #: Advocacy labels whose probability is below this are counted as judged with low confidence.
 LOW_CONFIDENCE = 0.6
@@ -16,10 +17,12 @@ LOW_CONFIDENCE = 0.6
 
 @dataclass(slots=True)
 class ReportData:
-    """Rows for every section of the report, for the days ``[first_day, end_day)``."""
+    """Rows for every section of the report, for the days ``[first_day, end_day)`` (calendar
+    days in ``timezone``)."""
 
     first_day: date
     end_day: date
+    timezone: str = "UTC"
     trend: list[dict[str, Any]] = field(default_factory=list)
     share_of_voice: list[dict[str, Any]] = field(default_factory=list)
     mix: list[dict[str, Any]] = field(default_factory=list)
@@ -28,6 +31,9 @@ class ReportData:
     totals: list[dict[str, Any]] = field(default_factory=list)
     #: One row per brand: the window's sums and those of the window of equal length before it.
     brands: list[dict[str, Any]] = field(default_factory=list)
+    #: Brand-days of the window the alert test could check, and why not the others; None when
+    #: not known (the report then says nothing about it).
+    alert_coverage: Coverage | None = None
 
     @property
     def previous_first_day(self) -> date:
@@ -40,19 +46,27 @@ def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, 
 
 
 def load(
-    engine: Engine, since: datetime | None, until: datetime | None, top_n: int = 5
+    engine: Engine,
+    since: datetime | None,
+    until: datetime | None,
+    top_n: int = 5,
+    tz: str = "UTC",
 ) -> ReportData:
-    """Read the window's rows. Open ends default to the days that have metrics."""
+    """Read the window's rows, by calendar days in ``tz`` (the zone the metrics were computed
+    in). Open ends default to the days that have metrics."""
     with engine.connect() as conn:
         lo, hi = conn.execute(text("SELECT min(day), max(day) FROM brand_daily_metrics")).one()
-        first = since.astimezone(UTC).date() if since else lo
-        end = ceil_day(until) if until else (hi + timedelta(days=1) if hi else None)
+        first = since.astimezone(zone(tz)).date() if since else lo
+        end = ceil_day(until, tz) if until else (hi + timedelta(days=1) if hi else None)
         if first is None or end is None:
-            first = end = (until or since or datetime.now(UTC)).astimezone(UTC).date()
-            return ReportData(first, end)
+            first = end = (until or since or datetime.now(UTC)).astimezone(zone(tz)).date()
+            return ReportData(first, end, tz)
         p = {
             "first": first,
             "end": end,
+            # the same days as instants, for rows that have a timestamp and no local day
+            "start": day_start(first, tz),
+            "stop": day_start(end, tz),
             "n": top_n,
             "previous": first - (end - first),
             "low": LOW_CONFIDENCE,
@@ -60,6 +74,7 @@ def load(
         return ReportData(
             first_day=first,
             end_day=end,
+            timezone=tz,
             trend=_rows(
                 conn,
                 "SELECT * FROM analytics.net_advocacy_trend"
@@ -88,8 +103,8 @@ def load(
             ),
             alerts=_rows(
                 conn,
-                "SELECT * FROM analytics.brand_alerts WHERE window_start >= :first"
-                " AND window_start < :end ORDER BY window_start, brand",
+                "SELECT * FROM analytics.brand_alerts WHERE window_start >= :start"
+                " AND window_start < :stop ORDER BY window_start, brand",
                 p,
             ),
             top_posts=_rows(conn, TOP_POSTS, p),
@@ -124,7 +139,7 @@ WITH labelled AS (
            ) AS author_posts
     FROM analytics.int_brand_mentions_labelled
     WHERE advocacy IN ('advocacy', 'badvocacy')
-      AND day >= :first AND day < :end
+      AND created_at >= :start AND created_at < :stop
 ),
 ranked AS (
     SELECT *, row_number() OVER (
@@ -142,10 +157,14 @@ SELECT * FROM ranked WHERE rank <= :n ORDER BY brand, advocacy, rank
 #: mentions the advocacy model labelled with a probability below LOW_CONFIDENCE.
 BRAND_WINDOW = """
 WITH mentions AS (
-    SELECT brand, sum(mentions) AS mentions, sum(c2c_mentions) AS c2c_mentions
-    FROM analytics.brand_mentions_daily
-    WHERE day >= :first AND day < :end
-    GROUP BY brand
+    -- as analytics.brand_mentions_daily counts them, but over the window's instants: that
+    -- view's days are UTC days, the report's are GRAPEVINE_TIMEZONE's
+    SELECT m.brand, count(*) AS mentions,
+           count(*) FILTER (WHERE p.is_c2c AND NOT m.brand_owned) AS c2c_mentions
+    FROM analytics.stg_brand_mentions AS m
+    JOIN analytics.stg_posts AS p ON p.post_id = m.post_id
+    WHERE p.created_at >= :start AND p.created_at < :stop
+    GROUP BY m.brand
 ),
 labels AS (
     SELECT brand,
@@ -170,13 +189,14 @@ voice AS (
 low AS (
     SELECT brand, count(*) AS low_confidence
     FROM analytics.int_brand_mentions_labelled
-    WHERE is_rated AND advocacy_confidence < :low AND day >= :first AND day < :end
+    WHERE is_rated AND advocacy_confidence < :low
+      AND created_at >= :start AND created_at < :stop
     GROUP BY brand
 ),
 alerts AS (
     SELECT brand, count(*) AS alerts
     FROM analytics.brand_alerts
-    WHERE window_start >= :first AND window_start < :end
+    WHERE window_start >= :start AND window_start < :stop
     GROUP BY brand
 )
 SELECT m.brand, m.mentions, m.c2c_mentions,

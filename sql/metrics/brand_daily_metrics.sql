@@ -1,7 +1,11 @@
--- Brand x UTC day x source metrics for the days from first_day (inclusive) to end_day
--- (exclusive). warehouse.metrics.recompute_metrics runs this insert into a staging table and
--- merges it in one transaction (only changed rows are written), so a rerun never adds rows.
--- To try it by hand, replace the two parameters with dates and drop the insert line.
+-- Brand x day x source metrics for the days from first_day (inclusive) to end_day
+-- (exclusive). A day is a calendar day in the zone given as the timezone parameter
+-- (GRAPEVINE_TIMEZONE, default UTC): a post at 23:30 UTC is on the next day in Europe/Berlin.
+-- Views that are not built on this table (stg_posts, brand_mentions_daily) keep UTC days.
+-- warehouse.metrics.recompute_metrics runs this insert into a staging table and merges it in
+-- one transaction (only changed rows are written), so a rerun never adds rows.
+-- To try it by hand, replace the three parameters with two dates and a zone name ('UTC') and
+-- drop the insert line.
 --
 -- Definitions (see also the column comments of public.brand_daily_metrics):
 --   mentions        C2C mentions (brand-owned posts left out), whatever their labels,
@@ -28,9 +32,24 @@ insert into public.brand_daily_metrics (
 )
 
 with labelled_mentions as (
-    select *
+    select
+        brand_id,
+        cast(created_at at time zone :timezone as date) as day,
+        source,
+        author_key,
+        sentiment,
+        sentiment_model_version,
+        advocacy,
+        advocacy_model_version,
+        is_rated,
+        followers,
+        interactions,
+        reach_weight,
+        engagement_weight
     from analytics.int_brand_mentions_labelled
-    where day >= cast(:first_day as date) and day < cast(:end_day as date)
+    where
+        cast(created_at at time zone :timezone as date) >= cast(:first_day as date)
+        and cast(created_at at time zone :timezone as date) < cast(:end_day as date)
 ),
 
 brand_day_counts as (
