@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -125,10 +125,15 @@ def _settings() -> Settings:
         raise _fail(error) from exc
 
 
-def _fail(exc: GrapevineError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc.message}")
+def print_problem(exc: GrapevineError, label: str = "[bold red]error:[/]") -> None:
+    """An error's message and hint on stderr, without a traceback."""
+    err_console.print(f"{label} {exc.message}")
     if exc.hint:
         err_console.print(f"[yellow]hint:[/] {exc.hint}")
+
+
+def _fail(exc: GrapevineError) -> typer.Exit:
+    print_problem(exc)
     return typer.Exit(code=2)
 
 
@@ -493,7 +498,7 @@ def run(
     with --path and no --since/--until the files are imported whole and the later stages cover
     the whole warehouse.
     """
-    from grapevine import pipeline, tasks
+    from grapevine import pipeline, stages, tasks
 
     settings = _settings()
     paths = list(path or [])
@@ -530,16 +535,22 @@ def run(
         target = out or default_report_path(settings, "run")
         with pipeline.warehouse(settings) as engine:
             _print_classify_summary(_classify(engine, settings, window[0], window[1]))
-            found, report_path = _metrics_alerts_report(
+            alerts, report_path = _metrics_alerts_report(
                 engine, settings, window[0], window[1], target
             )
-        _print_alerts_line(found, settings)
+        _print_alerts_line(alerts, settings)
         console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
+    # Every stage has run; now say what went wrong, and exit non-zero so that cron, CI or a
+    # wrapper script notice: a source that failed, or alerts that reached nobody.
     failed = [str(r["source"]) for r in results if "error" in r]
     if failed:
         err_console.print(f"[red]collection failed for: {', '.join(failed)}[/] (see above)")
+    undelivered = stages.delivery_failure(alerts)
+    if undelivered is not None:
+        print_problem(undelivered)
+    if failed or undelivered is not None:
         raise typer.Exit(code=1)
 
 
@@ -585,11 +596,16 @@ def _run_source(
         return {"source": name, "error": f"{exc.__class__.__name__}: {exc}"}
 
 
-def _print_alerts_line(found: int, settings: Settings) -> None:
-    if found:
-        console.print(f"alerts: {found} (delivered to {_alert_channels(settings)})")
-    else:
-        console.print("alerts: none in this window")
+def _print_alerts_line(alerts: Mapping[str, Any], settings: Settings) -> None:
+    """The alert stage's outcome for ``run`` and ``demo``: what was found, what was sent."""
+    found = int(alerts.get("alerts_found", 0))
+    delivered, failed = int(alerts.get("delivered", 0)), int(alerts.get("failed", 0))
+    line = f"alerts: {found} in this window" if found else "alerts: none in this window"
+    if delivered or failed:
+        line += f"; notifications delivered to {_alert_channels(settings)}: {delivered}"
+        if failed:
+            line += f", [red]failed (retried next run): {failed}[/]"
+    console.print(line)
 
 
 def _print_run_sources(results: list[dict[str, object]]) -> None:
@@ -740,15 +756,27 @@ def demo(
                 print_mentions(pipeline.mentions_by_day(engine))
                 _print_classify_summary(_classify(engine, settings, None, None))
                 print_stance(pipeline.stance_by_brand(engine))
-                found, report_path = _metrics_alerts_report(
+                alerts, report_path = _metrics_alerts_report(
                     engine, settings, None, None, default_report_path(settings, "demo")
                 )
                 counts = pipeline.table_counts(engine)
         console.print("warehouse rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
-        _print_alerts_line(found, settings)
+        _print_alerts_line(alerts, settings)
         console.print(f"[bold]report: {report_path}[/]")
     except GrapevineError as exc:
         raise _fail(exc) from exc
+    warn_undelivered(alerts)
+
+
+def warn_undelivered(alerts: Mapping[str, Any]) -> None:
+    """The demo's word when its alerts reached nobody: a warning, not a failure, because the
+    demo's point is the report; its channel is DATA_DIR/demo/alerts.log unless
+    GRAPEVINE_ALERT_URLS names real ones, and those are what the warning is about."""
+    from grapevine import stages
+
+    problem = stages.delivery_failure(alerts)
+    if problem is not None:
+        print_problem(problem, "[bold yellow]warning:[/]")
 
 
 def default_report_path(settings: Settings, command: str) -> Path:
@@ -768,8 +796,9 @@ def _metrics_alerts_report(
     since: datetime | None,
     until: datetime | None,
     out: Path,
-) -> tuple[int, Path]:
-    """The stages after classification: metrics, alerts (delivered), the HTML report at ``out``.
+) -> tuple[dict[str, Any], Path]:
+    """The stages after classification: metrics, alerts (delivered), the HTML report at ``out``;
+    returns the alert stage's result and the report's path.
 
     ``demo`` and ``run`` pass different default files so that they never overwrite each other.
     """
@@ -781,7 +810,7 @@ def _metrics_alerts_report(
         alerts = stages.run_alerts(engine, settings, since, until)
     with err_console.status("writing the report"):
         path = stages.run_report(engine, settings, since, until, out)
-    return int(alerts.get("alerts_found", 0)), Path(path)
+    return alerts, Path(path)
 
 
 def _mount_nlp() -> None:

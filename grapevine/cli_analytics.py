@@ -166,18 +166,12 @@ def alerts(
             f"{len(result['new_alert_ids'])} new alert(s); notifications delivered: "
             f"{result['delivered']}, failed (retried next run): {result['failed']}"
         )
-        if result["failed"] and not result["delivered"]:
+        problem = stages.delivery_failure(result)
+        if problem is not None:
             # Nobody was told: a zero exit would let cron and CI treat the run as done.
-            from grapevine.cli import err_console
+            from grapevine.cli import print_problem
 
-            err_console.print(
-                f"[bold red]error:[/] no alert notification was delivered "
-                f"({result['failed']} failed): {'; '.join(result.get('errors', []))}"
-            )
-            err_console.print(
-                "[yellow]hint:[/] check GRAPEVINE_ALERT_URLS and that the receivers are up; "
-                "the alerts stay pending and are sent on the next run"
-            )
+            print_problem(problem)
             raise typer.Exit(code=1)
 
 

@@ -9,6 +9,7 @@ day, an alert exists once per brand and window and is notified once, the report 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -159,6 +160,25 @@ def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, Any]:
             failed += 1
             failures.extend(e for e in errors if e not in failures)
     return {"delivered": delivered, "failed": failed, "errors": failures[:5]}
+
+
+def delivery_failure(result: Mapping[str, Any]) -> DeliveryError | None:
+    """The error to raise or print when alerts were due and not one notification reached a
+    channel (``result`` is :func:`run_alerts`'s); None when anything was delivered or nothing
+    was due.
+
+    Why it is an error and not a count in a summary: a run that exits 0, or an Airflow task
+    that succeeds, is read as "the team was told"; nobody reads the counts of a green run.
+    Partial delivery is not an error: the channels that failed are retried on the next run.
+    """
+    if result.get("dry_run") or not result.get("failed") or result.get("delivered"):
+        return None
+    errors = "; ".join(result.get("errors") or []) or "no channel accepted it"
+    return DeliveryError(
+        f"no alert notification was delivered ({result['failed']} failed): {errors}",
+        hint="check GRAPEVINE_ALERT_URLS and that the receivers are up; "
+        "the alerts stay pending and are sent on the next run",
+    )
 
 
 def run_alerts(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from grapevine.errors import ConfigError, MissingCredentialsError
+from grapevine.errors import ConfigError, GrapevineError, MissingCredentialsError
 from grapevine.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,10 @@ def collect_all(
         except MissingCredentialsError as exc:
             log.warning("skipping %s: %s", source, exc)
             results.append({"source": source, "skipped": str(exc)})
+        except GrapevineError as exc:
+            # Raised on purpose with what to do about it: a traceback would bury that line.
+            log.error("source %s failed: %s", source, exc)
+            results.append({"source": source, "error": str(exc)})
         except Exception as exc:
             log.exception("source %s failed", source)
             results.append({"source": source, "error": f"{exc.__class__.__name__}: {exc}"})
@@ -186,11 +190,27 @@ def compute_metrics(since: When, until: When, settings: Settings | None = None) 
 def check_alerts(
     since: When, until: When, settings: Settings | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
+    """Detect, store and notify the window's alerts; returns the stage's counts.
+
+    Raises ``DeliveryError`` when alerts were due and no notification reached any channel, so
+    that the scheduler's task fails, is retried (a retry re-sends the pending alerts only) and
+    notifies whoever watches the DAG: a green task would say the team had been told.
+    """
     from grapevine import pipeline, stages
 
     settings = _settings(settings)
     with pipeline.warehouse(settings) as engine:
-        return stages.run_alerts(engine, settings, to_utc(since), to_utc(until), dry_run=dry_run)
+        result = stages.run_alerts(engine, settings, to_utc(since), to_utc(until), dry_run=dry_run)
+    problem = stages.delivery_failure(result)
+    if problem is not None:
+        log.error(
+            "alerts: %d found, %d new; %s",
+            result["alerts_found"],
+            len(result["new_alert_ids"]),
+            result["coverage"],
+        )
+        raise problem
+    return result
 
 
 def build_report(
