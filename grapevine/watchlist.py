@@ -9,9 +9,12 @@ brand talking, not a customer, and metrics leave it out.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -20,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from grapevine.domain import Brand, BrandMention
 from grapevine.errors import QuerySyntaxError, WatchlistError
 from grapevine.query import Query, any_of, fold, fold_with_offsets, searchable
+
+log = logging.getLogger(__name__)
 
 
 class _BrandConfig(BaseModel):
@@ -81,6 +86,57 @@ def check_slugs(brands: Iterable[Brand]) -> None:
             f"(both have {same}), so the warehouse cannot tell them apart",
             hint="rename one of them (or merge the two entries)",
         )
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    """About 7,000 everyday English words, lower case (``grapevine/data/common_english_words.txt``:
+    wordfreq's words used once per 100,000 or more, less brand-only words; its header and
+    ``tools/common_words.py`` say how it is made)."""
+    resource = files("grapevine").joinpath("data", "common_english_words.txt")
+    lines = resource.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in (line.strip() for line in lines) if w and not w.startswith("#"))
+
+
+def common_word_terms(brand: Brand, words: Collection[str] | None = None) -> list[str]:
+    """The brand's name and aliases that are, alone, one common English word ("United",
+    "Delta"), when the brand has no ``query``; empty otherwise.
+
+    Why: without a query any alias matches, so such a brand counts every post that uses the
+    word ("united we stand", "the Mississippi delta") and a live search floods with them. A
+    query decides matching on its own, so it silences this. Phrases ("acme air"), handles and
+    hashtags are specific enough and are not checked.
+    """
+    if brand.query:
+        return []
+    common = common_english_words() if words is None else words
+    found: list[str] = []
+    for term in (brand.name, *brand.aliases):
+        word = fold(term).strip()
+        if word.isalpha() and word in common and word not in (fold(t) for t in found):
+            found.append(term)
+    return found
+
+
+def warn_common_words(brands: Iterable[Brand], origin: str = "brands.yaml") -> list[str]:
+    """Log a warning for each brand matched by a bare common word (see
+    :func:`common_word_terms`) and return the warnings."""
+    warnings = []
+    for brand in brands:
+        terms = common_word_terms(brand)
+        if not terms:
+            continue
+        shown = ", ".join(repr(t) for t in terms)
+        word = fold(terms[0])
+        warnings.append(
+            f"{origin}: brand {brand.name!r} is matched by {shown}, a common English word, and "
+            "has no query: every post that uses the word will count as a mention. Add a query "
+            f'that asks for more than the word, e.g. query: \'"{word} airlines" OR '
+            f"({word} AND (flight OR airline))' for an airline (see the README's watchlist)"
+        )
+    for warning in warnings:
+        log.warning("%s", warning)
+    return warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +223,11 @@ class Watchlist:
             for b in config.brands
         ]
         try:
-            return cls(brands)
+            watchlist = cls(brands)
         except QuerySyntaxError as exc:
             raise WatchlistError(f"{origin}: bad query: {exc.message}", hint=exc.hint) from exc
+        warn_common_words(watchlist.brands, origin)
+        return watchlist
 
     @classmethod
     def from_yaml(cls, path: Path) -> Watchlist:
