@@ -99,6 +99,13 @@ def _group(text: str) -> str:
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        from grapevine.errors import InputError
+
+        raise InputError(
+            f"training data file {path} not found",
+            hint="pass --data-dir pointing at the shared data folder (see its README)",
+        )
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

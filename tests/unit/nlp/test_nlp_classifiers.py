@@ -107,17 +107,86 @@ def test_advocacy_is_targeted(advocacy, text: str) -> None:
     assert [p.label for p in preds] == ["advocacy", "badvocacy"]
 
 
-@pytest.mark.xfail(
-    reason="known limitation (model card): a strongly negative clause about the other brand "
-    "pulls the target toward badvocacy too",
-    strict=True,  # passing one day means the limitation is gone: update the card
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Switched from Globex to Acme Air last month, best decision ever. Globex was a nightmare.",
+        "Left Globex for Acme Air in May and I'm so happy. Globex was awful to deal with.",
+        "Acme Air got me home on time. Globex stranded my family for two days, disgusting.",
+        "Honestly Acme Air has been brilliant since I dropped Globex, whose service is a disgrace.",
+    ],
 )
-def test_advocacy_targeted_with_negative_clause(advocacy) -> None:
-    text = (
-        "Switched from Globex to Acme Air last month, best decision ever. Globex was a nightmare."
-    )
+def test_advocacy_targeted_with_negative_clause(advocacy, text: str) -> None:
+    # Written independently of nlp/augment.py's templates: the model generalised, not recalled.
     preds = advocacy.classify(_pair(text, "Acme Air", "Globex"))
     assert [p.label for p in preds] == ["advocacy", "badvocacy"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("@AcmeAir I am never flying with you guys again", "badvocacy"),
+        ("Acme Air cancelled my flight again, thanks so much!!", "badvocacy"),
+        ("@AcmeAir still no answer to my email from last week", "badvocacy"),
+        ("not impressed with Acme Air at all", "badvocacy"),
+        ("@AcmeAir hi! do you allow pets in the cabin? thank you", "none"),
+        ("Acme Air, can you tell me whether the lounge is open in Denver? Thanks!", "none"),
+        ("Acme Air crew were lovely and we landed early, thank you!", "advocacy"),
+    ],
+)
+def test_advocacy_reads_customer_service_tweets(advocacy, text: str, label: str) -> None:
+    """Never-again, sarcastic thanks, waiting, negation, polite questions, real praise."""
+    (pred,) = advocacy.classify([AdvocacyInput(text, "Acme Air")])
+    assert pred.label == label
+
+
+@pytest.mark.xfail(
+    reason="known limitation (model card): a calm 'last booking' without a complaint word is "
+    "still read as positive",
+    strict=True,
+)
+def test_advocacy_quiet_goodbye(advocacy) -> None:
+    (pred,) = advocacy.classify(
+        [AdvocacyInput("This will be my final booking with Acme Air.", "Acme Air")]
+    )
+    assert pred.label == "badvocacy"
+
+
+@pytest.mark.parametrize(
+    ("reply", "parent", "label"),
+    [
+        (
+            "ugh, mine did exactly that too",
+            "My Voltera battery swelled after 3 months",
+            "badvocacy",
+        ),
+        (
+            "had mine for 2 years and it's been perfect tbh",
+            "My Voltera battery swelled after 3 months, avoid",
+            "advocacy",
+        ),
+        ("what size battery did you get?", "My Voltera battery swelled after 3 months", "none"),
+    ],
+)
+def test_advocacy_judges_replies_with_their_parent(
+    advocacy, reply: str, parent: str, label: str
+) -> None:
+    (pred,) = advocacy.classify([AdvocacyInput(reply, "Voltera", context=parent)])
+    assert pred.label == label
+
+
+def test_advocacy_probabilities_are_calibrated_and_versioned(advocacy) -> None:
+    # Priors and temperature are fitted on validation and part of the version string.
+    assert advocacy.cfg.temperature != 1.0 and advocacy.cfg.logit_bias is not None
+    from nlp.model import weights_hash
+
+    assert weights_hash(advocacy_folder()) not in advocacy.version
+
+
+def advocacy_folder():  # the shipped folder, for the version check above
+    from nlp.classifiers import DEFAULT_MODELS
+
+    return DEFAULT_MODELS["advocacy"]
 
 
 def test_advocacy_rejects_plain_strings(advocacy) -> None:
