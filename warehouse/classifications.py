@@ -91,62 +91,113 @@ class Label:
     model_version: str
 
 
-_PENDING_CTES = """
-WITH window_posts AS (
-    SELECT p.id
-    FROM posts p
-    WHERE (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
-      AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
-      AND p.id > :after_id
-      AND (CAST(:last_id AS bigint) IS NULL OR p.id <= CAST(:last_id AS bigint))
-),
-missing AS (
-    SELECT w.id,
-           NOT EXISTS (
-               SELECT 1 FROM classifications c
-               WHERE c.post_id = w.id AND c.brand_id IS NULL
-                 AND c.task = 'sentiment' AND c.model_version = :sentiment_version
-           ) AS needs_sentiment,
-           ARRAY(
-               SELECT pb.brand_id FROM post_brands pb
-               WHERE pb.post_id = w.id
-                 AND NOT EXISTS (
-                     SELECT 1 FROM classifications c
-                     WHERE c.post_id = w.id AND c.brand_id = pb.brand_id
-                       AND c.task = 'advocacy' AND c.model_version = :advocacy_version)
-               ORDER BY pb.brand_id
-           ) AS needs_advocacy
-    FROM window_posts w
-)
+# Finding pending work must cost O(posts after ``after_id``), never O(history x chunks), and
+# must not depend on the planner's statistics. A plain ``NOT EXISTS`` anti-join is not enough:
+# with stale statistics (right after a bulk load) PostgreSQL planned it as a Nested Loop Anti
+# Join over a Materialize of every classification, i.e. quadratic again. So each "is it done?"
+# check is a LATERAL probe with LIMIT 1 correlated on the post id: it cannot be materialised
+# or hashed, only run as one index lookup in the unique index on classifications (post_id,
+# brand_id, task, model_version) per candidate. Candidates are read in post-id order after
+# ``after_id`` (keyset pagination) and each branch stops at ``limit`` ids. No CTE is joined to
+# itself and no subquery sits in a select list, so nothing is re-evaluated per skipped post.
+# The brand is compared with IS NOT DISTINCT FROM (``IS NULL`` for sentiment, ``=`` for
+# advocacy, where pb.brand_id is never NULL) because that is not indexable: with stale
+# statistics the planner otherwise picked ix_classifications_brand_task_version and scanned
+# every label of the brand or task per candidate, quadratic again.
+# tests/integration/test_classify_pending.py asserts this plan with and without ANALYZE:
+# no SubPlan, no Materialize/CTE Scan, every classifications access an index lookup by post_id.
+_WINDOW = """
+      (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
+  AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
+  AND p.id > :after_id
+  AND (CAST(:last_id AS bigint) IS NULL OR p.id <= CAST(:last_id AS bigint))
 """
 
-_PENDING = (
-    _PENDING_CTES
+_NEEDS_SENTIMENT = (
+    """
+SELECT p.id
+FROM posts p
+LEFT JOIN LATERAL (
+    SELECT c.post_id FROM classifications c
+    WHERE c.post_id = p.id AND c.brand_id IS NOT DISTINCT FROM CAST(NULL AS integer)
+      AND c.task = 'sentiment' AND c.model_version = :sentiment_version
+    LIMIT 1
+) done ON true
+WHERE"""
+    + _WINDOW
     + """
-SELECT w.id, p.text, p.lang, m.needs_sentiment, m.needs_advocacy,
-       COALESCE((
-           SELECT json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end,
-                                            pb.inherited_from_post_id)
-                           ORDER BY b.id)
-           FROM post_brands pb JOIN brands b ON b.id = pb.brand_id
-           WHERE pb.post_id = w.id), '[]') AS mentions
-FROM window_posts w JOIN missing m ON m.id = w.id JOIN posts p ON p.id = w.id
-WHERE m.needs_sentiment OR cardinality(m.needs_advocacy) > 0
-ORDER BY w.id
+  AND done.post_id IS NULL
+"""
+)
+
+_NEEDS_ADVOCACY = (
+    """
+SELECT DISTINCT pb.post_id AS id
+FROM post_brands pb JOIN posts p ON p.id = pb.post_id
+LEFT JOIN LATERAL (
+    SELECT c.post_id FROM classifications c
+    WHERE c.post_id = pb.post_id AND c.brand_id IS NOT DISTINCT FROM pb.brand_id
+      AND c.task = 'advocacy' AND c.model_version = :advocacy_version
+    LIMIT 1
+) done ON true
+WHERE"""
+    + _WINDOW
+    + """
+  AND done.post_id IS NULL
+"""
+)
+
+# The next ``limit`` pending post ids after ``after_id``. Each branch is cut at ``limit``
+# distinct ids before the union, so the union's first ``limit`` ids are exactly the first
+# ``limit`` pending ones.
+PENDING_IDS_PAGE = f"""
+(SELECT id FROM ({_NEEDS_SENTIMENT}) s ORDER BY id LIMIT :limit)
+UNION
+(SELECT id FROM ({_NEEDS_ADVOCACY}) a ORDER BY id LIMIT :limit)
+ORDER BY id
 LIMIT :limit
 """
-)
 
-# Ids only: enough to cut the pending work into ranges without reading texts and mentions.
-_PENDING_IDS = (
-    _PENDING_CTES
-    + """
-SELECT m.id
-FROM missing m
-WHERE m.needs_sentiment OR cardinality(m.needs_advocacy) > 0
-ORDER BY m.id
+# Every pending id in the window (for cutting fan-out ranges): one pass, no limit.
+_PENDING_IDS = f"""
+{_NEEDS_SENTIMENT}
+UNION
+{_NEEDS_ADVOCACY}
+ORDER BY id
 """
-)
+
+# What is missing for a page of ids already known to be pending: the same LATERAL probes, so
+# the work is a few index lookups per post of the page, whatever the size of the history.
+PENDING_DETAILS = """
+SELECT p.id, p.text, p.lang, s.post_id IS NULL AS needs_sentiment,
+       COALESCE(m.needs_advocacy, CAST('{}' AS integer[])) AS needs_advocacy,
+       COALESCE(m.mentions, '[]') AS mentions
+FROM posts p
+LEFT JOIN LATERAL (
+    SELECT c.post_id FROM classifications c
+    WHERE c.post_id = p.id AND c.brand_id IS NOT DISTINCT FROM CAST(NULL AS integer)
+      AND c.task = 'sentiment' AND c.model_version = :sentiment_version
+    LIMIT 1
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(pb.brand_id ORDER BY pb.brand_id)
+               FILTER (WHERE d.post_id IS NULL) AS needs_advocacy,
+           json_agg(json_build_array(b.id, b.name, pb.mention_start, pb.mention_end,
+                                     pb.inherited_from_post_id)
+                    ORDER BY b.id) AS mentions
+    FROM post_brands pb
+    JOIN brands b ON b.id = pb.brand_id
+    LEFT JOIN LATERAL (
+        SELECT c.post_id FROM classifications c
+        WHERE c.post_id = pb.post_id AND c.brand_id IS NOT DISTINCT FROM pb.brand_id
+          AND c.task = 'advocacy' AND c.model_version = :advocacy_version
+        LIMIT 1
+    ) d ON true
+    WHERE pb.post_id = p.id
+) m ON true
+WHERE p.id = ANY(:ids)
+ORDER BY p.id
+"""
 
 
 def pending_work(
@@ -171,7 +222,17 @@ def pending_work(
         "advocacy_version": advocacy_version,
     }
     with engine.connect() as conn:
-        rows = conn.execute(text(_PENDING), params).all()
+        ids = conn.execute(text(PENDING_IDS_PAGE), params).scalars().all()
+        if not ids:
+            return []
+        rows = conn.execute(
+            text(PENDING_DETAILS),
+            {
+                "ids": list(ids),
+                "sentiment_version": sentiment_version,
+                "advocacy_version": advocacy_version,
+            },
+        ).all()
         parsed = [
             (post_id, body, lang, needs_sentiment, needs_advocacy, _mentions(mentions))
             for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows

@@ -1,0 +1,207 @@
+"""Finding pending classify work costs O(new posts), not O(history x chunks) (issues #12, #16).
+
+20k classified posts and 200 new ones are seeded with SQL (no model runs): the pending query
+must return exactly the new posts, with and without fresh statistics, through an anti-join
+that is never re-evaluated per skipped post (the old query's 54.8M subplan loops).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from warehouse.classifications import (
+    PENDING_DETAILS,
+    PENDING_IDS_PAGE,
+    pending_ranges,
+    pending_work,
+)
+
+pytestmark = pytest.mark.integration
+
+S_V, A_V = "s-v1", "a-v1"
+HISTORY, NEW = 20_000, 200
+
+
+def seed(conn: object, history: int, new: int) -> None:
+    """``history`` posts with every label for the current versions, then ``new`` without."""
+    run = conn.execute  # type: ignore[attr-defined]
+    run(text("INSERT INTO brands (name, slug) VALUES ('Acme', 'acme'), ('Globex', 'globex')"))
+    run(
+        text(
+            """
+            INSERT INTO posts (source, source_id, created_at, text, content_hash)
+            SELECT 'bench', g::text, timestamptz '2026-10-01' + g * interval '1 second',
+                   'post ' || g, md5(g::text)
+            FROM generate_series(1, :n) g
+            """
+        ),
+        {"n": history + new},
+    )
+    # Every post names Acme; every third also Globex (two advocacy rows to find per post).
+    run(
+        text(
+            """
+            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end)
+            SELECT p.id, b.id, 0, 4 FROM posts p JOIN brands b
+              ON b.slug = 'acme' OR (b.slug = 'globex' AND p.id % 3 = 0)
+            """
+        )
+    )
+    cols = "post_id, brand_id, task, label, model_name, model_version"
+    run(
+        text(
+            f"""
+            INSERT INTO classifications ({cols})
+            SELECT p.id, NULL, 'sentiment', 'neutral', 's', :sv FROM posts p
+            WHERE p.id <= (SELECT min(id) - 1 + :h FROM posts)
+            """
+        ),
+        {"sv": S_V, "h": history},
+    )
+    run(
+        text(
+            f"""
+            INSERT INTO classifications ({cols})
+            SELECT pb.post_id, pb.brand_id, 'advocacy', 'neutral', 'a', :av FROM post_brands pb
+            WHERE pb.post_id <= (SELECT min(id) - 1 + :h FROM posts)
+            """
+        ),
+        {"av": A_V, "h": history},
+    )
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Iterator[tuple[Engine, list[int]]]:
+    with engine.begin() as conn:
+        seed(conn, HISTORY, NEW)
+        new_ids = list(
+            conn.execute(text("SELECT id FROM posts ORDER BY id DESC LIMIT :n"), {"n": NEW})
+            .scalars()
+            .all()
+        )
+    yield engine, sorted(new_ids)
+
+
+def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from nodes(child)
+
+
+def plan(engine: Engine, query: str, ids: list[int]) -> dict[str, Any]:
+    with engine.connect() as conn:
+        (doc,) = conn.execute(
+            text("EXPLAIN (FORMAT JSON) " + query),
+            {
+                "ids": ids,
+                "since": None,
+                "until": None,
+                "after_id": 0,
+                "last_id": None,
+                "limit": 512,
+                "sentiment_version": S_V,
+                "advocacy_version": A_V,
+            },
+        ).one()
+    return doc[0]["Plan"]  # type: ignore[no-any-return]
+
+
+def all_pending(engine: Engine) -> list[int]:
+    found: list[int] = []
+    after = 0
+    while items := pending_work(
+        engine,
+        since=None,
+        until=None,
+        sentiment_version=S_V,
+        advocacy_version=A_V,
+        after_id=after,
+        limit=64,
+    ):
+        found += [i.post_id for i in items]
+        after = items[-1].post_id
+    return found
+
+
+def assert_no_per_row_scans(top: dict[str, Any]) -> None:
+    """What made the old query quadratic is absent: a subplan re-run per skipped post, a CTE
+    scanned once per row of another, a materialised or scanned classifications table."""
+    shown = json.dumps(top, indent=1)
+    every = list(nodes(top))
+    assert not [n for n in every if n.get("Parent Relationship") == "SubPlan"], shown
+    assert not [n for n in every if n["Node Type"] in ("CTE Scan", "Materialize")], shown
+    probes = [n for n in every if n.get("Relation Name") == "classifications"]
+    assert len(probes) == 2, shown
+    for probe in probes:  # one index lookup by post id per candidate, never a scan
+        assert probe["Node Type"] in ("Index Scan", "Index Only Scan"), shown
+        assert probe["Index Name"].startswith("uq_classifications"), shown
+        assert "post_id = " in probe["Index Cond"], shown
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["stale-stats", "analyzed"])
+def test_pending_is_exactly_the_new_posts_through_an_anti_join(
+    seeded: tuple[Engine, list[int]], analyzed: bool
+) -> None:
+    engine, new_ids = seeded
+    if analyzed:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE posts, post_brands, classifications"))
+    for query in (PENDING_IDS_PAGE, PENDING_DETAILS):
+        assert_no_per_row_scans(plan(engine, query, new_ids))
+    assert all_pending(engine) == new_ids
+    ranges = pending_ranges(
+        engine,
+        since=None,
+        until=None,
+        sentiment_version=S_V,
+        advocacy_version=A_V,
+        batch_size=150,
+    )
+    assert ranges == [(new_ids[0], new_ids[149], 150), (new_ids[150], new_ids[-1], 50)]
+
+
+def test_pending_work_reports_what_is_missing_per_post(seeded: tuple[Engine, list[int]]) -> None:
+    engine, new_ids = seeded
+    half = new_ids[0]
+    with engine.begin() as conn:  # the first new post keeps its sentiment, misses advocacy
+        conn.execute(
+            text(
+                "INSERT INTO classifications (post_id, task, label, model_name, model_version)"
+                " VALUES (:p, 'sentiment', 'neutral', 's', :sv)"
+            ),
+            {"p": half, "sv": S_V},
+        )
+        # A post from history whose Globex advocacy is missing is pending again.
+        old = conn.execute(
+            text(
+                "DELETE FROM classifications WHERE task = 'advocacy' AND brand_id ="
+                " (SELECT id FROM brands WHERE slug = 'globex')"
+                " AND post_id = (SELECT min(post_id) FROM post_brands pb JOIN brands b"
+                " ON b.id = pb.brand_id AND b.slug = 'globex') RETURNING post_id"
+            )
+        ).scalar_one()
+    items = pending_work(
+        engine, since=None, until=None, sentiment_version=S_V, advocacy_version=A_V, limit=2
+    )
+    assert [i.post_id for i in items] == [old, half]
+    assert not items[0].needs_sentiment and len(items[0].needs_advocacy) == 1
+    assert not items[1].needs_sentiment and len(items[1].needs_advocacy) >= 1
+    # A new model version finds everything pending again.
+    assert (
+        len(
+            pending_work(
+                engine,
+                since=None,
+                until=None,
+                sentiment_version="s-v2",
+                advocacy_version=A_V,
+                limit=HISTORY + NEW,
+            )
+        )
+        == HISTORY + NEW
+    )
