@@ -57,10 +57,16 @@ def day_window(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def detect_alerts(
-    engine: Engine, settings: Settings, since: datetime | None, until: datetime | None
+    engine: Engine,
+    settings: Settings,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    quiet: bool = False,
 ) -> tuple[list[store.NewAlert], detect.Coverage]:
     """Run the detector over the window's days; returns the alerts found and the coverage
-    (brand-days tested, and why the others could not be)."""
+    (brand-days tested, and why the others could not be). ``quiet``: do not log the coverage
+    (the report re-runs the detector only to describe it; the alerts stage already logged it)."""
     config = detector_config(settings)
     coverage = detect.Coverage(min_history_days=config.min_history_days)
     days = day_range(engine, since, until, settings.timezone)
@@ -78,9 +84,9 @@ def detect_alerts(
     }
     window_days = [first + timedelta(days=i) for i in range((end - first).days)]
     findings = detect.run_series(series, window_days, config, alerted, coverage)
-    if coverage.untested:
+    if coverage.untested and not quiet:
         log.warning("alerts: %s", coverage.describe())
-    else:
+    elif not quiet:
         log.info("alerts: %s", coverage.describe())
     tested_per_day: dict[date, int] = {}
     for s in series.values():

@@ -665,7 +665,7 @@ def alert_coverage(engine: Engine, settings: Settings, data: ReportData) -> Cove
     if data.end_day <= data.first_day:
         return None
     start, stop = day_start(data.first_day, data.timezone), day_start(data.end_day, data.timezone)
-    return detect_alerts(engine, settings, start, stop)[1]
+    return detect_alerts(engine, settings, start, stop, quiet=True)[1]
 
 
 def build_report(
