@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     )
     brands_file: Path = Field(default=Path("brands.yaml"), description="The watchlist file.")
     load_batch_size: int = Field(default=5000, ge=1, description="Posts per load transaction.")
+    statement_timeout_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="Server-side limit per SQL statement on Grapevine's connections; 0: none.",
+    )
     import_glob: str | None = Field(
         default=None,
         description="Files the 'file' source imports on scheduled runs (e.g. /data/*.jsonl).",

@@ -8,13 +8,17 @@ spelling is normalised to ``postgresql+psycopg2://``.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
+from psycopg2.errors import QueryCanceled
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from grapevine.errors import ConfigError, EmbeddedPostgresError, WarehouseError
@@ -152,15 +156,119 @@ def database_url(settings: Settings) -> URL:
 
 
 def make_engine(settings: Settings | None = None, *, url: URL | str | None = None) -> Engine:
-    """An engine for the warehouse. Every connection works in UTC."""
+    """An engine for the warehouse. Every connection works in UTC, under the statement timeout
+    (``GRAPEVINE_STATEMENT_TIMEOUT_SECONDS``), and its query is cancelled on Ctrl-C or SIGTERM."""
     settings = settings or Settings()
     target = normalise_url(url) if isinstance(url, str) else (url or database_url(settings))
     engine = create_engine(target, pool_pre_ping=True, future=True)
+    timeout_ms = round(settings.statement_timeout_seconds * 1000)
 
     @event.listens_for(engine, "connect")
-    def _utc(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _session(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
         with dbapi_conn.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
+            cur.execute(f"SET statement_timeout = {timeout_ms}")
         dbapi_conn.commit()
 
+    @event.listens_for(engine, "handle_error")
+    def _timed_out(context: ExceptionContext) -> BaseException | None:
+        return timeout_error(context.original_exception, settings.statement_timeout_seconds)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _started(conn, _cursor, _stmt, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        _track(conn.connection.dbapi_connection, running=True)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _finished(conn, _cursor, _stmt, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        _track(conn.connection.dbapi_connection, running=False)
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None and context.connection.connection is not None:
+            _track(context.connection.connection.dbapi_connection, running=False)
+
+    cancel_queries_on_exit()
     return engine
+
+
+def timeout_error(exc: BaseException | None, seconds: float) -> WarehouseError | None:
+    """The statement timeout's cancellation as an error that names the setting to change."""
+    if not isinstance(exc, QueryCanceled) or "statement timeout" not in str(exc):
+        return None
+    return WarehouseError(
+        f"a warehouse query ran longer than GRAPEVINE_STATEMENT_TIMEOUT_SECONDS={seconds:g}"
+        " and PostgreSQL cancelled it",
+        hint="raise GRAPEVINE_STATEMENT_TIMEOUT_SECONDS (0 = no limit), or run the stage on a"
+        " shorter --since/--until window",
+    )
+
+
+# --- cancel on exit ---------------------------------------------------------------------------
+# A client killed while PostgreSQL runs its query does not stop the query: the server only
+# notices the closed socket when it sends the result, minutes later (issue #12: a killed
+# classify left its query running). psycopg2 blocks in C during a query, so a Python signal
+# handler would only run after it. The interpreter's C-level handler also writes the signal
+# number to the wakeup fd at once; a watcher thread reading it cancels the in-flight queries
+# (PQcancel), the blocked call returns with an error, and the normal handler then runs
+# (KeyboardInterrupt for Ctrl-C; SystemExit(143) for SIGTERM where nothing else handles it).
+
+_inflight_lock = threading.Lock()
+_inflight: dict[int, Any] = {}  # id(dbapi connection) -> connection running a statement
+_watching = False
+
+
+def _track(dbapi_conn: Any, *, running: bool) -> None:
+    with _inflight_lock:
+        if running:
+            _inflight[id(dbapi_conn)] = dbapi_conn
+        else:
+            _inflight.pop(id(dbapi_conn), None)
+
+
+def cancel_inflight() -> int:
+    """Ask the server to cancel every statement this process is running; returns how many."""
+    with _inflight_lock:
+        running = list(_inflight.values())
+    for dbapi_conn in running:
+        try:
+            dbapi_conn.cancel()
+        except Exception as exc:  # the connection may have finished or closed meanwhile
+            log.debug("could not cancel a query: %s", exc)
+    return len(running)
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def cancel_queries_on_exit() -> bool:
+    """Install the wakeup-fd watcher once per process (main thread only); False if it could not.
+
+    Leaves alone a process whose wakeup fd is already taken (an asyncio loop's) and any
+    SIGTERM handler already installed (Airflow's task runner has its own).
+    """
+    global _watching
+    if _watching or threading.current_thread() is not threading.main_thread():
+        return _watching
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+        os.close(read_fd)
+        os.close(write_fd)
+        return False
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+    def watch() -> None:
+        while True:
+            got = os.read(read_fd, 64)
+            if not got:
+                return
+            if {signal.SIGINT, signal.SIGTERM} & set(got):
+                log.info("interrupted: cancelled %d running warehouse queries", cancel_inflight())
+
+    threading.Thread(target=watch, name="grapevine-cancel-on-exit", daemon=True).start()
+    _watching = True
+    return True

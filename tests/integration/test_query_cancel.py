@@ -1,0 +1,103 @@
+"""A stuck query cannot outlive its run (issue #12, #16): the statement timeout cancels it
+with an error that names the setting, and a client stopped by SIGTERM or Ctrl-C cancels its
+running query instead of leaving it on the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+
+from grapevine.errors import WarehouseError
+from grapevine.settings import Settings
+from warehouse.engine import make_engine
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_statement_longer_than_the_timeout_is_cancelled_with_a_clear_error(
+    migrated_url: URL,
+) -> None:
+    engine = make_engine(Settings(statement_timeout_seconds=0.2), url=migrated_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "200ms"
+            with pytest.raises(WarehouseError, match=r"GRAPEVINE_STATEMENT_TIMEOUT_SECONDS=0\.2"):
+                conn.execute(text("SELECT pg_sleep(30)"))
+    finally:
+        engine.dispose()
+
+
+def test_no_timeout_by_default(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+
+
+def running(engine: Engine, marker: str) -> list[str]:
+    """The states of server sessions whose query carries ``marker`` (excluding this one)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT state FROM pg_stat_activity WHERE query LIKE :m"
+                    " AND pid <> pg_backend_pid() AND state = 'active'"
+                ),
+                {"m": f"%{marker}%"},
+            ).scalars()
+        )
+
+
+def wait_for(check: object, *, tries: int = 200) -> bool:
+    for _ in range(tries):
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stopped_client_leaves_no_query_running(
+    engine: Engine, migrated_url: URL, sig: signal.Signals
+) -> None:
+    marker = f"gv_cancel_{uuid.uuid4().hex[:8]}"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from sqlalchemy import text
+        from warehouse.engine import make_engine
+        engine = make_engine(url=sys.argv[1])
+        with engine.connect() as conn:
+            print("ready", flush=True)
+            conn.execute(text("SELECT pg_sleep(120) /* {marker} */"))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, migrated_url.render_as_string(hide_password=False)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: running(engine, marker)), "the child's query never started"
+        child.send_signal(sig)
+        child.wait(timeout=30)  # without a cancel it would sit out the 120 s sleep
+        assert child.returncode != 0
+        # The server ends the cancelled statement at once; allow it a moment to say so.
+        assert wait_for(lambda: not running(engine, marker)), running(engine, marker)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
