@@ -27,6 +27,7 @@ from warehouse.classifications import (
     register_model,
     write_labels,
 )
+from warehouse.engine import analyze_changed
 from warehouse.threads import inherit_thread_mentions
 
 if TYPE_CHECKING:
@@ -181,6 +182,7 @@ def classify(
         for task, model in ((SENTIMENT, models.sentiment), (ADVOCACY, models.advocacy)):
             register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})
     after = (first_post_id - 1) if first_post_id else 0
+    written = 0
     while True:
         items = pending_work(
             engine,
@@ -196,7 +198,7 @@ def classify(
             break
         labels = classify_items(items, models)
         with engine.begin() as conn:
-            write_labels(conn, labels)
+            written += write_labels(conn, labels)
         summary.posts += len(items)
         summary.sentiment_rows += sum(1 for lab in labels if lab.task == SENTIMENT)
         summary.advocacy_rows += sum(1 for lab in labels if lab.task == ADVOCACY)
@@ -204,6 +206,8 @@ def classify(
         after = items[-1].post_id
         if progress is not None:
             progress(len(items))
+    # Metrics, alerts and the next classify plan against fresh statistics, not an empty table.
+    analyze_changed(engine, {"classifications": written})
     summary.seconds = time.perf_counter() - started
     log.info("classified %d posts in %.1fs", summary.posts, summary.seconds)
     return summary

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from psycopg2.errors import QueryCanceled
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -201,6 +201,44 @@ def timeout_error(exc: BaseException | None, seconds: float) -> WarehouseError |
         hint="raise GRAPEVINE_STATEMENT_TIMEOUT_SECONDS (0 = no limit), or run the stage on a"
         " shorter --since/--until window",
     )
+
+
+# --- statistics after loads ------------------------------------------------------------------
+
+
+def needs_analyze(changed_rows: int, estimated_rows: float) -> bool:
+    """Whether a load changed a table enough that the planner's statistics are stale.
+
+    The same rule as autovacuum's default (50 rows + 10 % of the table), applied at once:
+    autovacuum may come minutes later, after the next stage has planned its queries against
+    a table it believes empty. ``estimated_rows`` < 0 means never analysed.
+    """
+    if changed_rows <= 0:
+        return False
+    return estimated_rows < 0 or changed_rows > 50 + 0.1 * estimated_rows
+
+
+def analyze_changed(engine: Engine, changed: dict[str, int]) -> list[str]:
+    """ANALYZE the tables a load changed substantially (``{table: rows changed}``); returns them.
+
+    Table names come from our own code, never from input; they are still quoted.
+    """
+    if not changed:
+        return []
+    with engine.connect() as conn:
+        estimates: dict[str, float] = dict(
+            conn.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": list(changed)},
+            ).all()
+        )
+    stale = sorted(t for t, n in changed.items() if needs_analyze(n, estimates.get(t, -1)))
+    if stale:
+        with engine.begin() as conn:
+            for table in stale:
+                conn.execute(text(f'ANALYZE "{table}"'))
+        log.info("analyzed %s after the load", ", ".join(stale))
+    return stale
 
 
 # --- cancel on exit ---------------------------------------------------------------------------

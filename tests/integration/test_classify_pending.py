@@ -8,12 +8,15 @@ that is never re-evaluated per skipped post (the old query's 54.8M subplan loops
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
+from grapevine import classify
+from grapevine.settings import Settings
+from nlp.types import Prediction
 from warehouse.classifications import (
     PENDING_DETAILS,
     PENDING_IDS_PAGE,
@@ -213,3 +216,47 @@ def test_pending_work_reports_what_is_missing_per_post(seeded: tuple[Engine, lis
         )
         == HISTORY + NEW
     )
+
+
+class FakeModel:
+    """A classifier at the network edge's cost: one fixed label, no model files."""
+
+    labels = ("neutral",)
+
+    def __init__(self, name: str, version: str) -> None:
+        self.name, self.version = name, version
+
+    def classify(self, batch: Sequence[object]) -> list[Prediction]:
+        return [Prediction("neutral", {"neutral": 1.0}, "en") for _ in batch]
+
+
+def analyze_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT analyze_count FROM pg_stat_user_tables"
+                    " WHERE relname = 'classifications'"
+                )
+            ).scalar_one()
+        )
+
+
+def test_classify_labels_exactly_the_new_posts_then_analyzes(
+    seeded: tuple[Engine, list[int]], settings: Settings
+) -> None:
+    engine, _ = seeded
+    with engine.begin() as conn:  # the seed's rows are known to the planner; the run's are not
+        conn.execute(text("ANALYZE classifications"))
+    before = analyze_count(engine)
+    models = classify.Models(FakeModel("s", S_V), FakeModel("a", A_V))  # type: ignore[arg-type]
+    summary = classify.classify(engine, settings, models=models)
+    assert summary.posts == NEW
+    assert summary.sentiment_rows == NEW
+    assert all_pending(engine) == []
+    # 200 sentiment + 267 advocacy rows on 60k: under the threshold, so no ANALYZE...
+    assert analyze_count(engine) == before
+    # ...while a new model version relabels everything and does trigger one.
+    models = classify.Models(FakeModel("s", "s-v2"), FakeModel("a", A_V))  # type: ignore[arg-type]
+    assert classify.classify(engine, settings, models=models).posts == HISTORY + NEW
+    assert analyze_count(engine) == before + 1
