@@ -97,9 +97,12 @@ def day_range(
     first = since.astimezone(zone(tz)).date() if since else None
     end = ceil_day(until, tz) if until else None
     if first is None or end is None:
+        # Rows stored before dates were bounded at load (year 1, year 9999) must not stretch an
+        # open window over millennia or overflow day arithmetic in every later stage.
         query = text(
             "SELECT min(created_at AT TIME ZONE :tz)::date,"
             " max(created_at AT TIME ZONE :tz)::date FROM posts"
+            " WHERE created_at >= '1990-01-01' AND created_at < now() + interval '3 years'"
         )
         if isinstance(engine, Connection):
             lo, hi = engine.execute(query, {"tz": tz}).one()

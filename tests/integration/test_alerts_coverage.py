@@ -52,3 +52,25 @@ def test_a_minimum_history_setting_makes_short_histories_testable(
     result = run_alerts(engine, cfg, None, None, dry_run=True)
     assert result["windows_tested"] == 4  # days 8 and 9 of both brands have 7 days behind them
     assert result["untested_reasons"] == {"needs 7 days of history; has 0-6": 14}
+
+
+def test_a_year_one_post_stored_earlier_does_not_break_alerts(
+    engine: Engine, settings: Settings
+) -> None:
+    """Issue #12.8: rows accepted before dates were bounded at load used to overflow every
+    later `grapevine alerts` (and metrics) without --since."""
+    from sqlalchemy import text
+
+    _seed_nine_days(engine)
+    with engine.begin() as conn:
+        for sid, when in (("old", "0001-01-01T00:30:00+00"), ("far", "9999-12-31T00:00:00+00")):
+            conn.execute(
+                text(
+                    "INSERT INTO posts (source, source_id, created_at, text, content_hash)"
+                    " VALUES ('file', :sid, CAST(:when AS timestamptz), 'x', 'h')"
+                ),
+                {"sid": sid, "when": when},
+            )
+    run_metrics(engine, settings, None, None)
+    result = run_alerts(engine, settings, None, None, dry_run=True)
+    assert result["windows_untested"] >= 18
