@@ -46,5 +46,5 @@ def runner(
     pseudo: Pseudonymiser,
     clock: FakeClock,
 ) -> Runner:
-    fast = settings.model_copy(update={"request_timeout_s": 0.25, "request_backoff_s": 0.5})
+    fast = settings.model_copy(update={"request_timeout_s": 1.5, "request_backoff_s": 0.5})
     return Runner(engine, fast, watchlist, pseudo, clock)

@@ -82,7 +82,7 @@ def test_rerunning_the_window_adds_no_rows(run: Runner, case: Case, server: Fake
         Fault(status=429, headers={"Retry-After": "7"}),
         Fault(status=500),
         Fault(status=503, headers={"Retry-After": "3"}),
-        Fault(delay=0.6),  # over the 0.25 s client timeout
+        Fault(delay=3.0),  # over the 1.5 s client timeout (0.25 s flaked under load)
         Fault(truncate=True),
     ],
     ids=["429-retry-after", "500", "503", "timeout", "truncated-json"],
