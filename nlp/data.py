@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grapevine.domain import Advocacy, Sentiment
 from grapevine.errors import InputError
+from nlp.augment import FAKE_BRANDS
 from nlp.types import AdvocacyInput
 
 #: The shared data folder, relative to the repository (``/work/shared/data`` in the dev setup).
@@ -84,33 +85,9 @@ def semeval_topic(
 
 # --- synthetic comparative examples --------------------------------------------------------
 
-_FAKE_BRANDS = (
-    "Acme Air",
-    "Globex",
-    "Initech",
-    "Umbrella Bank",
-    "Stark Mobile",
-    "Wayne Foods",
-    "Hooli",
-    "Vandelay Shoes",
-    "Soylent Cafe",
-    "Cyberdyne",
-    "Tyrell Motors",
-    "Wonka",
-    "Oscorp Energy",
-    "Nakatomi Hotels",
-    "Monarch Telecom",
-    "Pied Piper",
-    "Dunder Paper",
-    "Gringotts",
-    "Zorg",
-    "Blue Sun",
-    "Veridian Dynamics",
-    "Massive Dynamic",
-    "Aperture",
-    "Octan",
-    "Krusty Burger",
-)
+#: The first model's 25 fictional names (``nlp.augment`` adds more); sliced, not copied, so the
+#: ``v1`` recipe's comparatives stay exactly what that model was trained on.
+_FAKE_BRANDS = FAKE_BRANDS[:25]
 #: (template, label for {a}, label for {b}). Written for this project; see the model card.
 _COMPARATIVE = (
     ("switched from {b} to {a}, best decision ever", "advocacy", "badvocacy"),
