@@ -30,10 +30,10 @@ if str(ROOT) not in sys.path:
 
 from benchmarks._db import bench_database  # noqa: E402
 from collectors.registry import build_collector  # noqa: E402
+from grapevine.core.privacy import Pseudonymiser  # noqa: E402
+from grapevine.core.settings import Settings  # noqa: E402
+from grapevine.core.watchlist import Watchlist  # noqa: E402
 from grapevine.pipeline import run_collector  # noqa: E402
-from grapevine.privacy import Pseudonymiser  # noqa: E402
-from grapevine.settings import Settings  # noqa: E402
-from grapevine.watchlist import Watchlist  # noqa: E402
 from tests.fakes.cases import CASES  # noqa: E402
 from tests.fakes.corpus import WINDOW_END, WINDOW_START, Corpus  # noqa: E402
 from tests.fakes.harness import BRANDS_YAML  # noqa: E402

@@ -27,9 +27,9 @@ from sqlalchemy import text
 
 from collectors.file import iter_records, parse_record
 from grapevine import pipeline
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
-from grapevine.watchlist import Watchlist
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
+from grapevine.core.watchlist import Watchlist
 from warehouse import migrate
 from warehouse.engine import make_engine
 from warehouse.load import _POST_COLUMNS, copy_text, post_row

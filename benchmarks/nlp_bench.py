@@ -46,7 +46,7 @@ def sample_texts(n: int, seed: int = 13) -> list[str]:
 
 def bench_default(texts: list[str], batch_size: int, backend: str | None) -> dict[str, object]:
     import nlp
-    from grapevine.settings import Settings
+    from grapevine.core.settings import Settings
     from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier
 
     def load(task: str) -> nlp.Classifier:

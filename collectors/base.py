@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from grapevine.domain import Brand, Post, QuarantineRecord
+from grapevine.core.domain import Brand, Post, QuarantineRecord
 
 Cursor = dict[str, Any]
 

@@ -21,9 +21,9 @@ from atproto import Client, models
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import obj, opt_int, opt_obj, opt_str, req_str, text_field, timestamp
 from collectors.search_terms import lucene_query
-from grapevine.domain import Brand, Engagement, Post, Source
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
+from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
 
 SOURCE = Source.BLUESKY.value
 

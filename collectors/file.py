@@ -24,10 +24,10 @@ from typing import IO, Any, AnyStr, cast
 import orjson
 
 from collectors.base import Cursor, Page
-from grapevine.domain import Brand, Engagement, Post, QuarantineRecord
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
+from grapevine.core.domain import Brand, Engagement, Post, QuarantineRecord
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from collectors.http import GatedSession
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import epoch, html_to_text, obj, opt_int, opt_str, req_str, text_field
 from collectors.search_terms import algolia_query
-from grapevine.domain import Brand, Engagement, Post, Source
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
+from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
 
 SOURCE = Source.HACKERNEWS.value
 ITEM_URL = "https://news.ycombinator.com/item?id={}"

@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 import requests
 
-from grapevine.errors import CollectorError
+from grapevine.core.errors import CollectorError
 
 log = logging.getLogger(__name__)
 

@@ -34,9 +34,9 @@ from collectors.parsing import (
     timestamp,
 )
 from collectors.search_terms import mastodon_hashtags, mastodon_search
-from grapevine.domain import Brand, Engagement, Post, Source
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
+from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
 
 SOURCE = Source.MASTODON.value
 PAGE_SIZE = 40  # the API's maximum for timelines and search

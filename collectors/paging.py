@@ -25,9 +25,9 @@ from typing import Any
 
 from collectors.base import Cursor, Page
 from collectors.http import BadPayloadError, BudgetExhaustedError, RequestGate, find_cause
-from grapevine.domain import Brand, Post, QuarantineRecord
-from grapevine.errors import CollectorError, InputError
-from grapevine.privacy import Pseudonymiser
+from grapevine.core.domain import Brand, Post, QuarantineRecord
+from grapevine.core.errors import CollectorError, InputError
+from grapevine.core.privacy import Pseudonymiser
 
 log = logging.getLogger(__name__)
 

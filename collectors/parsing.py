@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from collectors.file import parse_timestamp
-from grapevine.errors import InputError
+from grapevine.core.errors import InputError
 
 MAX_TEXT_CHARS = 100_000
 

@@ -27,9 +27,9 @@ from collectors.http import RequestGate
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import epoch, obj, opt_int, opt_str, req_str, text_field
 from collectors.search_terms import lucene_query
-from grapevine.domain import Brand, Engagement, Post, Source
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
+from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from collectors.base import Collector
 from collectors.http import Clock, GatedSession, GatedTransport, RequestGate, RetryPolicy, Sleep
-from grapevine.domain import Source
-from grapevine.errors import ConfigError, MissingCredentialsError
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
+from grapevine.core.domain import Source
+from grapevine.core.errors import ConfigError, MissingCredentialsError
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
 
 API_SOURCES = (
     Source.REDDIT.value,

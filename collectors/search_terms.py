@@ -1,7 +1,7 @@
 """Translate a brand's boolean query into each API's own search syntax.
 
 The APIs only *pre-filter*: the pipeline matches every collected post against the watchlist
-exactly (``grapevine.watchlist``), so a translation may be broader than the query but never
+exactly (``grapevine.core.watchlist``), so a translation may be broader than the query but never
 narrower. When a query uses something an API cannot express (prefix wildcards, or a query too
 long for X's 512-character limit), we search the brand's name and aliases instead and rely on
 that exact matching afterwards.
@@ -9,8 +9,8 @@ that exact matching afterwards.
 
 from __future__ import annotations
 
-from grapevine.domain import Brand
-from grapevine.query import And, Node, Not, Or, Query, Term
+from grapevine.core.domain import Brand
+from grapevine.core.query import And, Node, Not, Or, Query, Term
 
 X_MAX_QUERY = 512
 _X_SUFFIX = " -is:retweet"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
-    from grapevine.settings import Settings
+    from grapevine.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def overrides_from_connection(kind: str, conn: Connection) -> dict[str, Any]:
     Sources: login/password as in ``_CREDENTIALS``; any extra key ``k`` becomes the field
     ``<source>_<k>`` (``subreddits``, ``base_url``, ``user_agent``, ``instances``, ...).
     """
-    from grapevine.settings import Settings
+    from grapevine.core.settings import Settings
 
     if kind == "warehouse":
         return {"database_url": conn.get_uri()}
@@ -261,7 +261,7 @@ def _connection(conn_id: str) -> Connection | None:
 
 
 def _secret_values(overrides: Mapping[str, Any]) -> list[str]:
-    from grapevine.settings import Settings
+    from grapevine.core.settings import Settings
 
     secret = {
         name
@@ -285,7 +285,7 @@ def settings_from_airflow(
     """
     from airflow.sdk.log import mask_secret
 
-    from grapevine.settings import Settings
+    from grapevine.core.settings import Settings
 
     get = lookup or _connection
     overrides: dict[str, Any] = {}

@@ -16,7 +16,7 @@ from psycopg2 import sql
 from psycopg2.extensions import encrypt_password
 from sqlalchemy import Engine
 
-from grapevine.errors import ConfigError
+from grapevine.core.errors import ConfigError
 from warehouse.views import ANALYST_ROLE
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from warehouse.classifications import (
     ADVOCACY,
     SENTIMENT,

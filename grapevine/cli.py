@@ -31,15 +31,15 @@ from rich.table import Table
 from grapevine import __version__
 from grapevine.cli_output import OutputFormat, emit, make_console
 from grapevine.cli_progress import LineProgress
-from grapevine.errors import ConfigError, GrapevineError, MissingCredentialsError
-from grapevine.settings import Settings, get_settings
+from grapevine.core.errors import ConfigError, GrapevineError, MissingCredentialsError
+from grapevine.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from grapevine.classify import ClassifySummary
+    from grapevine.core.watchlist import Watchlist
     from grapevine.pipeline import CollectSummary, MentionRow, StanceRow
-    from grapevine.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def _collect_api(
 
     from collectors.registry import build_collector
     from grapevine import pipeline
-    from grapevine.privacy import pseudonymiser_from_settings
+    from grapevine.core.privacy import pseudonymiser_from_settings
 
     collector = build_collector(source, settings, pseudonymiser_from_settings(settings))
     err_console.print(f"[dim]{source}: collecting {since.isoformat()} to {until.isoformat()}[/]")

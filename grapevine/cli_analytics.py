@@ -50,7 +50,7 @@ def metrics(since: Since = None, until: Until = None) -> None:
     """
     from grapevine import pipeline, stages
     from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.errors import GrapevineError
+    from grapevine.core.errors import GrapevineError
     from warehouse.metrics import metrics_summary
 
     settings = _settings()
@@ -123,7 +123,7 @@ def alerts(
     """
     from grapevine import pipeline, stages
     from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.errors import GrapevineError
+    from grapevine.core.errors import GrapevineError
 
     settings = _settings()
     try:
@@ -200,7 +200,7 @@ def report(
     """
     from grapevine import pipeline, stages
     from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.errors import GrapevineError
+    from grapevine.core.errors import GrapevineError
 
     settings = _settings()
     try:

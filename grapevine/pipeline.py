@@ -22,11 +22,11 @@ from sqlalchemy import Engine, text
 
 from collectors.base import Collector, Page
 from collectors.file import DateBounds, FileCollector
-from grapevine.domain import Post
-from grapevine.errors import WarehouseError
-from grapevine.privacy import Pseudonymiser, pseudonymiser_from_settings
-from grapevine.settings import Settings
-from grapevine.watchlist import Watchlist
+from grapevine.core.domain import Post
+from grapevine.core.errors import WarehouseError
+from grapevine.core.privacy import Pseudonymiser, pseudonymiser_from_settings
+from grapevine.core.settings import Settings
+from grapevine.core.watchlist import Watchlist
 from warehouse import migrate
 from warehouse.engine import check_connection, make_engine
 from warehouse.load import (

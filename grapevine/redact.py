@@ -176,7 +176,7 @@ _last: list[Any] = [None, []]  # (settings object, its secrets): one parse per s
 
 
 def _settings_secrets() -> list[str]:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     settings = get_settings()
     if _last[0] is not settings:

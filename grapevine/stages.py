@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from grapevine.alerts import detect
 from grapevine.alerts.notify import Channel, DeliveryError, channels_from_settings, render
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from warehouse import alerts as store
 from warehouse.metrics import day_range, day_start, recompute_metrics
 

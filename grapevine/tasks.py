@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from grapevine.errors import ConfigError, GrapevineError, MissingCredentialsError
-from grapevine.settings import Settings, get_settings
+from grapevine.core.errors import ConfigError, GrapevineError, MissingCredentialsError
+from grapevine.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def collect_source(
 ) -> dict[str, Any]:
     """Collect one source for the window. Missing credentials raise ``MissingCredentialsError``."""
     from grapevine import pipeline
-    from grapevine.privacy import pseudonymiser_from_settings
+    from grapevine.core.privacy import pseudonymiser_from_settings
 
     settings = _settings(settings)
     start, end = to_utc(since), to_utc(until)

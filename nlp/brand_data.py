@@ -100,7 +100,7 @@ def _group(text: str) -> str:
 
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.exists():
-        from grapevine.errors import InputError
+        from grapevine.core.errors import InputError
 
         raise InputError(
             f"training data file {path} not found",

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grapevine.domain import Advocacy, Sentiment
-from grapevine.errors import ModelError
-from grapevine.settings import Settings, get_settings
+from grapevine.core.domain import Advocacy, Sentiment
+from grapevine.core.errors import ModelError
+from grapevine.core.settings import Settings, get_settings
 from nlp.lang import detect_language
 from nlp.text import model_input, normalise
 from nlp.types import UNSUPPORTED, AdvocacyInput, Classifier, Prediction

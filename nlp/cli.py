@@ -166,7 +166,7 @@ Backend = Annotated[
 
 
 def _classifier(task: str, model: str | None, backend: str) -> object:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
     from nlp import classifiers
 
     settings = get_settings()
@@ -182,7 +182,7 @@ def _classifier(task: str, model: str | None, backend: str) -> object:
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Print our errors as one line (message and hint) and exit 2, without a traceback."""
-    from grapevine.errors import GrapevineError
+    from grapevine.core.errors import GrapevineError
 
     try:
         yield

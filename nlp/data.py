@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from grapevine.domain import Advocacy, Sentiment
-from grapevine.errors import InputError
+from grapevine.core.domain import Advocacy, Sentiment
+from grapevine.core.errors import InputError
 from nlp.augment import FAKE_BRANDS
 from nlp.types import AdvocacyInput
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from grapevine.errors import InputError
+from grapevine.core.errors import InputError
 from nlp import data
 from nlp.metrics import classification_report
 from nlp.text import model_input, normalise

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from grapevine.errors import ModelError
+from grapevine.core.errors import ModelError
 from nlp.text import MARKERS, OTHER_MARKER, TARGET_MARKER
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
-from grapevine.settings import Settings, get_settings
+from grapevine.core.settings import Settings, get_settings
 from tests.pg import empty_warehouse, migrate_database
 from warehouse.engine import make_engine, normalise_url
 

@@ -1,4 +1,4 @@
-"""Regenerate ``grapevine/data/common_english_words.txt``: the words that flood a live search.
+"""Regenerate ``grapevine/core/data/common_english_words.txt``: the words that flood a live search.
 
 A brand watched by a bare alias that is an everyday word ("United", "Delta", "Southwest") matches
 every post that uses the word; the watchlist warns about such aliases (issue #13). The list is
@@ -21,7 +21,9 @@ import re
 from pathlib import Path
 
 ZIPF_MIN = 4.0
-OUT = Path(__file__).resolve().parents[1] / "grapevine" / "data" / "common_english_words.txt"
+OUT = (
+    Path(__file__).resolve().parents[1] / "grapevine" / "core" / "data" / "common_english_words.txt"
+)
 
 #: Words above the threshold that, in a post, almost only ever name one brand, product, service
 #: or organisation, so a bare alias for them does not flood.

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from grapevine.text import clean_text
+from grapevine.core.text import clean_text
 from warehouse.load import _copy, copy_text
 
 SENTIMENT = "sentiment"

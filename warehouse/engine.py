@@ -21,8 +21,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from grapevine.errors import ConfigError, EmbeddedPostgresError, WarehouseError
-from grapevine.settings import Settings
+from grapevine.core.errors import ConfigError, EmbeddedPostgresError, WarehouseError
+from grapevine.core.settings import Settings
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer

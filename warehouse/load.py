@@ -20,8 +20,8 @@ from psycopg2.extensions import connection as PgConnection  # noqa: N812
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
-from grapevine.domain import Brand, BrandMention, Post, QuarantineRecord
-from grapevine.text import clean_json, clean_text
+from grapevine.core.domain import Brand, BrandMention, Post, QuarantineRecord
+from grapevine.core.text import clean_json, clean_text
 
 
 @dataclass(frozen=True, slots=True)

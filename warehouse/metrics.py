@@ -33,9 +33,10 @@ import logging
 import math
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from importlib.resources import files
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, text
+
+from grapevine.core.window import zone
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,6 @@ def net_advocacy_interval(
     variance = max(((advocacy + badvocacy + 2.0) / n - centre * centre) / n, 0.0)
     half = z * math.sqrt(variance)
     return max(-100.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half))
-
-
-def zone(tz: str | tzinfo = "UTC") -> tzinfo:
-    """The ``tzinfo`` of a zone name (``"UTC"`` is ``datetime.UTC``)."""
-    if isinstance(tz, tzinfo):
-        return tz
-    return UTC if tz == "UTC" else ZoneInfo(tz)
 
 
 def day_start(day: date, tz: str | tzinfo = "UTC") -> datetime:

@@ -27,10 +27,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlparse, urlsplit, urlu
 
 import apprise
 
-from grapevine.domain import Brand
-from grapevine.errors import ConfigError, GrapevineError
+from grapevine.core.domain import Brand
+from grapevine.core.errors import ConfigError, GrapevineError
+from grapevine.core.settings import Settings
 from grapevine.redact import redact, url_label, url_secrets
-from grapevine.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -227,10 +227,11 @@ def competitors(brand: BrandSpec) -> tuple[BrandSpec, ...]:
 
 
 # --- reference matcher ----------------------------------------------------------------------------
-# The production matcher lives in grapevine.query; this small one keeps the generator stdlib-only
-# and independent of it. It is run twice per post: "loose" (a bare word also matches inside
-# #word and @word, as grapevine.query does) and "strict" (it does not, as a tokenising matcher
-# would). A post is kept only when both readings give exactly the intended brands.
+# The production matcher lives in grapevine.core.query; this small one keeps the generator
+# stdlib-only and independent of it. It is run twice per post: "loose" (a bare word also matches
+# inside #word and @word, as grapevine.core.query does) and "strict" (it does not, as a
+# tokenising matcher would). A post is kept only when both readings give exactly the intended
+# brands.
 
 Predicate = Callable[[str], bool]
 _QUERY_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')

@@ -25,8 +25,8 @@ from plotly.subplots import make_subplots
 from sqlalchemy import Engine
 
 from grapevine.alerts.detect import Coverage
+from grapevine.core.settings import Settings
 from grapevine.report.data import LOW_CONFIDENCE, ReportData, load
-from grapevine.settings import Settings
 from warehouse.metrics import day_start, zone
 
 PlotlyMode = Literal["inline", "cdn"]

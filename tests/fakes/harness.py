@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from collectors.registry import build_collector
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
+from grapevine.core.watchlist import Watchlist
 from grapevine.pipeline import CollectSummary, run_collector
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
-from grapevine.watchlist import Watchlist
 from tests.fakes.corpus import WINDOW_END, WINDOW_START
 
 SINCE, UNTIL = WINDOW_START, WINDOW_END

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, text
 from werkzeug import Request, Response
 
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from grapevine.stages import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration

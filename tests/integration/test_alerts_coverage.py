@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from grapevine.cli import app
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from grapevine.stages import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from werkzeug import Request, Response
 
 from grapevine.cli import app
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from grapevine.stages import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_alerts_exits_non_zero_when_every_delivery_failed(
 ) -> None:
     seed_spike(engine)
     monkeypatch.setenv("GRAPEVINE_ALERT_URLS", f"json://127.0.0.1:{closed_port()}/hook")
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["alerts", *window()])
@@ -86,7 +86,7 @@ def test_verbose_logs_never_show_the_x_bearer_token(
         )
         monkeypatch.setenv("GRAPEVINE_X_BEARER_TOKEN", X_TOKEN)
         monkeypatch.setenv("GRAPEVINE_X_BASE_URL", server.url)
-        from grapevine.settings import get_settings
+        from grapevine.core.settings import get_settings
 
         get_settings.cache_clear()
         result = CliRunner().invoke(
@@ -119,7 +119,7 @@ def test_alert_url_secrets_reach_no_log_error_column_or_analyst_view(
     monkeypatch.setenv(
         "GRAPEVINE_ALERT_URLS", f"json://bob:{password}@127.0.0.1:{port}/hook/{token}"
     )
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["-v", "alerts", *window()])

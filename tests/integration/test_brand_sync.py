@@ -10,8 +10,8 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from grapevine.cli import app
-from grapevine.domain import Brand
-from grapevine.settings import Settings
+from grapevine.core.domain import Brand
+from grapevine.core.settings import Settings
 from warehouse.load import sync_brands
 
 pytestmark = pytest.mark.integration

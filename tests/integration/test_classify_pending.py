@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from grapevine import classify
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 from nlp.types import Prediction
 from warehouse.classifications import (
     PENDING_DETAILS,

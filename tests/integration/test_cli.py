@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from grapevine.cli import app
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -76,7 +76,7 @@ def test_errors_are_one_clear_line(tmp_path: Path, engine: Engine, settings: Set
 def test_uninitialised_warehouse_says_run_init_db(
     tmp_path: Path, database_factory, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     monkeypatch.setenv(
         "GRAPEVINE_DATABASE_URL", database_factory().render_as_string(hide_password=False)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from grapevine import cli
 from grapevine.cli import app
 from grapevine.cli_progress import LineProgress
-from grapevine.settings import Settings, get_settings
+from grapevine.core.settings import Settings, get_settings
 from warehouse.views import ANALYST_ROLE
 
 pytestmark = pytest.mark.integration

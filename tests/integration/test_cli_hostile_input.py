@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from grapevine.cli import app
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -91,7 +91,7 @@ def test_upper_case_extensions_are_decompressed(ready: Path, engine: Engine) -> 
 def test_init_db_against_a_bad_url_is_one_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, said: str
 ) -> None:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     monkeypatch.setenv("GRAPEVINE_DATABASE_URL", url)
     monkeypatch.setenv("GRAPEVINE_DATA_DIR", str(tmp_path))

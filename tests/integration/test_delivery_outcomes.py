@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from grapevine import cli, tasks
 from grapevine.alerts.notify import DeliveryError
 from grapevine.cli import app
-from grapevine.settings import Settings, get_settings
+from grapevine.core.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from grapevine import pipeline
-from grapevine.settings import Settings
-from grapevine.watchlist import Watchlist
+from grapevine.core.settings import Settings
+from grapevine.core.watchlist import Watchlist
 
 pytestmark = pytest.mark.integration
 

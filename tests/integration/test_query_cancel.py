@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from grapevine.errors import WarehouseError
-from grapevine.settings import Settings
+from grapevine.core.errors import WarehouseError
+from grapevine.core.settings import Settings
 from warehouse.engine import make_engine
 
 pytestmark = pytest.mark.integration

@@ -13,9 +13,9 @@ import pytest
 from analytics_seed import add_brands, add_posts, at, daily_series, set_models
 from sqlalchemy import Engine
 
+from grapevine.core.settings import Settings
 from grapevine.report.build import render_html
 from grapevine.report.data import load
-from grapevine.settings import Settings
 from grapevine.stages import run_alerts, run_metrics, run_report
 
 pytestmark = pytest.mark.integration

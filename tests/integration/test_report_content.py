@@ -11,9 +11,9 @@ import pytest
 from analytics_seed import P, add_brands, add_posts, at, daily_series, set_models
 from sqlalchemy import Engine, text
 
+from grapevine.core.settings import Settings
 from grapevine.report.build import brand_headlines, post_text, render_html, signed
 from grapevine.report.data import load
-from grapevine.settings import Settings
 from grapevine.stages import run_metrics, run_report
 from warehouse.metrics import recompute_metrics
 

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from grapevine import classify, pipeline
-from grapevine.settings import Settings
-from grapevine.watchlist import Watchlist
+from grapevine.core.settings import Settings
+from grapevine.core.watchlist import Watchlist
 from tests.pg import migrate_database
 from warehouse import alerts as alert_store
 from warehouse.classifications import pending_work

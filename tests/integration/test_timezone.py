@@ -20,8 +20,8 @@ from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from grapevine.cli import app, parse_when
+from grapevine.core.settings import Settings
 from grapevine.report.data import load
-from grapevine.settings import Settings
 from grapevine.stages import run_alerts, run_metrics, run_report
 from warehouse.alerts import alerted_windows
 from warehouse.views import ANALYST_ROLE
@@ -106,7 +106,7 @@ def test_since_until_dates_select_the_local_day(two_posts: Engine, settings: Set
 def test_the_cli_reads_the_zone_setting(
     two_posts: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     monkeypatch.setenv("GRAPEVINE_TIMEZONE", BERLIN)
     get_settings.cache_clear()
@@ -126,7 +126,7 @@ def test_an_unknown_zone_is_refused_at_start_up(zone: str) -> None:
 def test_the_cli_names_the_setting_for_an_unknown_zone(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     monkeypatch.setenv("GRAPEVINE_TIMEZONE", "Berlin")
     get_settings.cache_clear()

@@ -385,7 +385,7 @@ def test_matcher_finds_exactly_the_intended_brands(built: list[gen.DemoPost], st
 
 
 def test_production_watchlist_agrees_with_the_labels(built: list[gen.DemoPost]) -> None:
-    from grapevine.watchlist import Watchlist
+    from grapevine.core.watchlist import Watchlist
 
     watchlist = Watchlist.from_yaml(BRANDS)
     for post in built:
@@ -536,7 +536,7 @@ def test_episode_has_threads_of_people_confirming(built: list[gen.DemoPost]) -> 
 
 def test_file_collector_loads_the_posts_and_quarantines_the_rest(raw_lines: list[str]) -> None:
     from collectors.file import FileCollector
-    from grapevine.privacy import Pseudonymiser
+    from grapevine.core.privacy import Pseudonymiser
 
     collector = FileCollector(
         POSTS, Pseudonymiser(b"demo-test-key-0123456789"), now=datetime(2026, 11, 1, tzinfo=UTC)

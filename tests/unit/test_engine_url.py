@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grapevine.errors import ConfigError
+from grapevine.core.errors import ConfigError
 from warehouse.engine import normalise_url
 
 

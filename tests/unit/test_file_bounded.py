@@ -17,7 +17,7 @@ from collectors.file import (
     bounded_lines,
     iter_records,
 )
-from grapevine.errors import InputError
+from grapevine.core.errors import InputError
 
 
 def good_rows(start: int, n: int) -> list[str]:

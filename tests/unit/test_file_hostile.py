@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from collectors.file import DateBounds, FileCollector, parse_record
-from grapevine.errors import InputError
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
-from grapevine.text import MAX_JSON_DEPTH, TOO_DEEP, clean_json, json_depth
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
+from grapevine.core.text import MAX_JSON_DEPTH, TOO_DEEP, clean_json, json_depth
 
 PSEUDO = Pseudonymiser(b"0123456789abcdef0123")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

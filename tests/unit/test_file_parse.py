@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.file import FileCollector, file_format, iter_records, parse_record
-from grapevine.errors import InputError
-from grapevine.privacy import REDACTED, Pseudonymiser
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import REDACTED, Pseudonymiser
 
 PSEUDO = Pseudonymiser(b"0123456789abcdef0123")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.file import parse_record
-from grapevine.privacy import REDACTED, Pseudonymiser, handle_free_url
+from grapevine.core.privacy import REDACTED, Pseudonymiser, handle_free_url
 
 KEY = b"0123456789abcdef0123"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from grapevine.errors import ConfigError
-from grapevine.privacy import REDACTED, Pseudonymiser, load_or_create_key
-from grapevine.settings import Settings
-from grapevine.text import clean_json, clean_text
+from grapevine.core.errors import ConfigError
+from grapevine.core.privacy import REDACTED, Pseudonymiser, load_or_create_key
+from grapevine.core.settings import Settings
+from grapevine.core.text import clean_json, clean_text
 
 KEY = b"0123456789abcdef0123"
 

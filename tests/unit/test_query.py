@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from grapevine.errors import QuerySyntaxError
-from grapevine.query import Query, fold, fold_with_offsets
+from grapevine.core.errors import QuerySyntaxError
+from grapevine.core.query import Query, fold, fold_with_offsets
 
 
 def q(query: str, text: str) -> bool:

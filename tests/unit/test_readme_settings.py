@@ -1,7 +1,7 @@
 """The README's settings table lists every setting, and only settings (issue #13).
 
 ``GRAPEVINE_IMPORT_GLOB`` was missing from it, so users of file imports could not find how to
-schedule them. Every field of :class:`grapevine.settings.Settings` must appear in the table
+schedule them. Every field of :class:`grapevine.core.settings.Settings` must appear in the table
 under "## Configuration" as ``GRAPEVINE_<FIELD>``, and every name there must be a field.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -10,9 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from grapevine.alerts.notify import AppriseChannel, invalid_url_error
-from grapevine.errors import ConfigError
+from grapevine.core.errors import ConfigError
+from grapevine.core.settings import Settings
 from grapevine.redact import RedactingFilter, install, redact, secrets_from_settings, url_label
-from grapevine.settings import Settings
 
 TOKEN = "AAAAtok3nXYZ"
 HOOK_URL = "json://bob:hunter2pw@hooks.example.com:8443/hook/s3cr3tT0k3n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grapevine.errors import WatchlistError
-from grapevine.watchlist import Watchlist
+from grapevine.core.errors import WatchlistError
+from grapevine.core.watchlist import Watchlist
 
 YAML = """
 brands:

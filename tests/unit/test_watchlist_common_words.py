@@ -10,9 +10,9 @@ import logging
 
 import pytest
 
-from grapevine.domain import Brand
-from grapevine.query import Query
-from grapevine.watchlist import (
+from grapevine.core.domain import Brand
+from grapevine.core.query import Query
+from grapevine.core.watchlist import (
     Watchlist,
     common_english_words,
     common_word_terms,
@@ -58,7 +58,7 @@ def test_the_suggested_query_parses_and_does_what_it_says() -> None:
 
 
 def test_loading_brands_yaml_warns_once_per_brand(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="grapevine.watchlist")
+    caplog.set_level(logging.WARNING, logger="grapevine.core.watchlist")
     Watchlist.from_yaml_text(
         """
 brands:
@@ -71,7 +71,7 @@ brands:
 """,
         origin="brands.yaml",
     )
-    messages = [r.getMessage() for r in caplog.records if r.name == "grapevine.watchlist"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "grapevine.core.watchlist"]
     assert len(messages) == 1
     assert messages[0].startswith("brands.yaml: brand 'United' is matched by 'United', a common")
     assert "has no query" in messages[0] and "README" in messages[0]
@@ -92,9 +92,9 @@ def test_the_readme_example_loads_without_a_warning_and_skips_other_deltas(
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     example = readme.split("  - name: Delta\n", 1)[1].split("  ```", 1)[0]
-    caplog.set_level(logging.WARNING, logger="grapevine.watchlist")
+    caplog.set_level(logging.WARNING, logger="grapevine.core.watchlist")
     watchlist = Watchlist.from_yaml_text("brands:\n  - name: Delta\n" + example)
-    assert not [r for r in caplog.records if r.name == "grapevine.watchlist"]
+    assert not [r for r in caplog.records if r.name == "grapevine.core.watchlist"]
     assert [m.brand for m in watchlist.match("Delta lost my bag on flight 12")] == ["Delta"]
     assert watchlist.match("the delta variant and my flight") == []
     assert watchlist.match("a sunset over the Mississippi delta") == []

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grapevine.errors import QuerySyntaxError, WatchlistError
-from grapevine.query import MAX_NESTING, Query
-from grapevine.watchlist import Watchlist
+from grapevine.core.errors import QuerySyntaxError, WatchlistError
+from grapevine.core.query import MAX_NESTING, Query
+from grapevine.core.watchlist import Watchlist
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grapevine.errors import WatchlistError
-from grapevine.watchlist import Watchlist
+from grapevine.core.errors import WatchlistError
+from grapevine.core.watchlist import Watchlist
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ print(json.dumps({
 """
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "warehouse", "nlp", "collectors",
-         "grapevine.tasks", "grapevine.pipeline", "grapevine.settings", "grapevine.stages",
+         "grapevine.tasks", "grapevine.pipeline", "grapevine.core.settings", "grapevine.stages",
          "grapevine.classify", "praw", "tweepy", "atproto", "mastodon", "apprise")  # fmt: skip
 
 

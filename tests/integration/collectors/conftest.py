@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:  # ``tests.fakes`` is imported by path, whatever the runner's cwd
     sys.path.insert(0, str(ROOT))
 
-from grapevine.privacy import Pseudonymiser  # noqa: E402
-from grapevine.settings import Settings  # noqa: E402
-from grapevine.watchlist import Watchlist  # noqa: E402
+from grapevine.core.privacy import Pseudonymiser  # noqa: E402
+from grapevine.core.settings import Settings  # noqa: E402
+from grapevine.core.watchlist import Watchlist  # noqa: E402
 from tests.fakes.harness import BRANDS_YAML, FakeClock, Runner  # noqa: E402
 
 

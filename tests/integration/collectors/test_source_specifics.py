@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grapevine.errors import CollectorError
+from grapevine.core.errors import CollectorError
 from tests.fakes import FakeBluesky, FakeHackerNews, FakeMastodon, FakeReddit, FakeX
 from tests.fakes.cases import CASES
 from tests.fakes.corpus import WINDOW_END, WINDOW_START, Corpus, Doc

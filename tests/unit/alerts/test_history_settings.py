@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from grapevine.alerts.detect import Coverage, DayCount, DetectorConfig, evaluate, run_series
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 
 START = date(2026, 3, 2)
 
@@ -83,7 +83,7 @@ def test_the_cli_rejects_it_at_start_up_in_one_clear_message(
     from typer.testing import CliRunner
 
     from grapevine.cli import app
-    from grapevine.settings import get_settings
+    from grapevine.core.settings import get_settings
 
     monkeypatch.setenv("GRAPEVINE_ALERT_BASELINE_DAYS", "7")
     get_settings.cache_clear()

@@ -21,9 +21,9 @@ from collectors.hackernews import parse_hit
 from collectors.mastodon import parse_status
 from collectors.reddit import parse_thing
 from collectors.x import parse_tweet, users_by_id
-from grapevine.domain import Post
-from grapevine.errors import InputError
-from grapevine.privacy import REDACTED, Pseudonymiser
+from grapevine.core.domain import Post
+from grapevine.core.errors import InputError
+from grapevine.core.privacy import REDACTED, Pseudonymiser
 from tests.fakes import FakeBluesky, FakeHackerNews, FakeMastodon, FakeReddit, FakeX
 from tests.fakes.corpus import WINDOW_END, WINDOW_START, Corpus
 

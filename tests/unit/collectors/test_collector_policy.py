@@ -20,10 +20,10 @@ from collectors.http import (
 )
 from collectors.registry import build_collector, configured_sources, missing_settings
 from collectors.search_terms import algolia_query, lucene_query, mastodon_hashtags, x_query
-from grapevine.domain import Brand
-from grapevine.errors import MissingCredentialsError
-from grapevine.privacy import Pseudonymiser
-from grapevine.settings import Settings
+from grapevine.core.domain import Brand
+from grapevine.core.errors import MissingCredentialsError
+from grapevine.core.privacy import Pseudonymiser
+from grapevine.core.settings import Settings
 
 NOW = 1_900_000_000.0
 ACME = Brand(

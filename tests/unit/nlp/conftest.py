@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grapevine.settings import Settings
+from grapevine.core.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -190,7 +190,7 @@ def advocacy_folder():  # the shipped folder, for the version check above
 
 
 def test_advocacy_rejects_plain_strings(advocacy) -> None:
-    from grapevine.errors import ModelError
+    from grapevine.core.errors import ModelError
 
     with pytest.raises(ModelError):
         advocacy.classify(["not an AdvocacyInput"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grapevine.errors import InputError
+from grapevine.core.errors import InputError
 from nlp.data import read_table, synthetic_comparative, tweeteval_train
 from nlp.metrics import classification_report
 from nlp.text import OTHER_MARKER, TARGET_MARKER, advocacy_text

@@ -16,7 +16,7 @@ the same way, see :func:`fold`), on word boundaries: ``apple`` never matches ins
 hashtag. Scripts written without spaces (CJK, Thai, ...) match as substrings, since they have no
 word boundaries to respect.
 
-Pure code: no I/O, imports nothing of ours but ``grapevine.errors``.
+Pure code: no I/O, imports nothing of ours but ``grapevine.core.errors``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from grapevine.errors import QuerySyntaxError
+from grapevine.core.errors import QuerySyntaxError
 
 # Characters that turn into nothing when folding: combining marks (accents once decomposed) and
 # format characters (zero-width spaces, soft hyphens, joiners) that people use to dodge filters.

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from grapevine.errors import ConfigError, InputError
-from grapevine.settings import Settings
-from grapevine.text import MAX_JSON_DEPTH, json_depth
+from grapevine.core.errors import ConfigError, InputError
+from grapevine.core.settings import Settings
+from grapevine.core.text import MAX_JSON_DEPTH, json_depth
 
 log = logging.getLogger(__name__)
 

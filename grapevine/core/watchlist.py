@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from grapevine.domain import Brand, BrandMention
-from grapevine.errors import QuerySyntaxError, WatchlistError
-from grapevine.query import Query, any_of, fold, fold_with_offsets, searchable
+from grapevine.core.domain import Brand, BrandMention
+from grapevine.core.errors import QuerySyntaxError, WatchlistError
+from grapevine.core.query import Query, any_of, fold, fold_with_offsets, searchable
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,10 @@ def check_slugs(brands: Iterable[Brand]) -> None:
 
 @lru_cache(maxsize=1)
 def common_english_words() -> frozenset[str]:
-    """About 7,000 everyday English words, lower case (``grapevine/data/common_english_words.txt``:
-    wordfreq's words used once per 100,000 or more, less brand-only words; its header and
-    ``tools/common_words.py`` say how it is made)."""
-    resource = files("grapevine").joinpath("data", "common_english_words.txt")
+    """About 7,000 everyday English words, lower case
+    (``grapevine/core/data/common_english_words.txt``: wordfreq's words used once per 100,000
+    or more, less brand-only words; its header and ``tools/common_words.py`` say how it is made)."""
+    resource = files("grapevine.core").joinpath("data", "common_english_words.txt")
     lines = resource.read_text(encoding="utf-8").splitlines()
     return frozenset(w for w in (line.strip() for line in lines) if w and not w.startswith("#"))
 

@@ -14,7 +14,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 MAX_JSON_DEPTH = 64
 """Deeper payloads are not social posts: they are refused (``json_depth``) before the recursive
-walks here and in ``grapevine.privacy``, which would otherwise hit Python's recursion limit."""
+walks here and in ``grapevine.core.privacy``, which would otherwise hit Python's recursion limit."""
 TOO_DEEP = "[nested too deeply]"
 
 

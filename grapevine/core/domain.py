@@ -53,7 +53,7 @@ class Engagement:
 class Post:
     """A normalised social post, whatever its source.
 
-    ``author_key`` is a keyed hash of the source's author id (see ``grapevine.privacy``); the
+    ``author_key`` is a keyed hash of the source's author id (see ``grapevine.core.privacy``); the
     handle is kept in ``author_handle`` only when settings allow it. ``created_at`` is always
     timezone-aware UTC. ``raw`` is the payload as received, so nothing is lost if parsing improves.
     """
