@@ -91,7 +91,7 @@ def parse_when(value: str | None, tz: str = "UTC") -> datetime | None:
             f"{value!r} is not an ISO date or datetime (e.g. 2026-10-01 or 2026-10-01T06:00)"
         ) from exc
     if parsed.tzinfo is None:
-        from warehouse.metrics import zone
+        from grapevine.core.window import zone
 
         parsed = parsed.replace(tzinfo=zone(tz))
     return parsed.astimezone(UTC)

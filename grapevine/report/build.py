@@ -26,8 +26,9 @@ from sqlalchemy import Engine
 
 from grapevine.alerts.detect import Coverage
 from grapevine.core.settings import Settings
+from grapevine.core.window import zone
 from grapevine.report.data import LOW_CONFIDENCE, ReportData, load
-from warehouse.metrics import day_start, zone
+from warehouse.metrics import day_start
 
 PlotlyMode = Literal["inline", "cdn"]
 

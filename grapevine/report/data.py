@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from grapevine.alerts.detect import Coverage
-from warehouse.metrics import ceil_day, day_start, zone
+from grapevine.core.window import zone
+from warehouse.metrics import ceil_day, day_start
 
 #: Advocacy labels whose probability is below this are counted as judged with low confidence.
 LOW_CONFIDENCE = 0.6
