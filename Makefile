@@ -45,6 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy grapevine collectors nlp warehouse
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

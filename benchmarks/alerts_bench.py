@@ -1,6 +1,6 @@
 """How good are badvocacy alerts? False alarms per brand-quarter and recall per spike size.
 
-Simulates brand series that look like social data (DESIGN.md section 8): negative-binomial daily
+Simulates brand series that look like social data: negative-binomial daily
 volume with a weekly cycle and a slow trend, a badvocacy share that wanders from day to day
 (beta-binomial), volume surges of 2-4x that leave the mix unchanged (a launch, an ad), and
 one-day badvocacy spikes of 1.5x, 2x, 3x and 5x the usual badvocacy level. Brands are grouped

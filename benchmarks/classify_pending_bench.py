@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _db import bench_database
 from sqlalchemy import Connection, Engine, text
 
-from grapevine.classify import CHUNK
+from grapevine.stages.classify import CHUNK
 from warehouse import migrate
 from warehouse.classifications import pending_ranges, pending_work
 from warehouse.engine import make_engine

@@ -4,10 +4,10 @@
 
 For each source a fake server (the same ones the tests use) runs in a *separate process*, so
 that rendering JSON does not compete with the collector for this process's GIL, as a remote
-API would not. The collector runs exactly as ``grapevine collect`` does (``build_collector`` +
-``grapevine.pipeline.run_collector``: parse, match the watchlist, COPY + upsert, cursor) into a
-throw-away database created on ``GRAPEVINE_BENCH_DATABASE_URL`` (default: the local server's
-``postgres`` database) and dropped afterwards. It prints items/s per source.
+API would not. The collector runs exactly as ``grapevine collect`` does (``build_collector``
++ ``grapevine.stages.collect.run_collector``: parse, match the watchlist, COPY + upsert,
+cursor) into a throw-away database created on ``GRAPEVINE_BENCH_DATABASE_URL`` (default: the
+local server's ``postgres`` database) and dropped afterwards. It prints items/s per source.
 
 The real ceiling is the APIs' rate limits (e.g. X: 450 requests x 100 tweets per 15 minutes =
 50 items/s); the point here is that parsing and loading never become the bottleneck.
@@ -29,11 +29,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._db import bench_database  # noqa: E402
-from collectors.registry import build_collector  # noqa: E402
 from grapevine.core.privacy import Pseudonymiser  # noqa: E402
 from grapevine.core.settings import Settings  # noqa: E402
 from grapevine.core.watchlist import Watchlist  # noqa: E402
-from grapevine.pipeline import run_collector  # noqa: E402
+from grapevine.sources import build_collector  # noqa: E402
+from grapevine.stages.collect import run_collector  # noqa: E402
 from tests.fakes.cases import CASES  # noqa: E402
 from tests.fakes.corpus import WINDOW_END, WINDOW_START, Corpus  # noqa: E402
 from tests.fakes.harness import BRANDS_YAML  # noqa: E402

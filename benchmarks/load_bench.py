@@ -26,10 +26,10 @@ from _db import bench_database
 from sqlalchemy import text
 
 from collectors.file import iter_records, parse_record
-from grapevine import pipeline
 from grapevine.core.privacy import Pseudonymiser
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
+from grapevine.stages import collect as pipeline
 from warehouse import migrate
 from warehouse.engine import make_engine
 from warehouse.load import _POST_COLUMNS, copy_text, post_row

@@ -1,4 +1,4 @@
-"""The contract every collector implements (DESIGN.md section 3).
+"""The contract every collector implements.
 
 A collector yields :class:`Page` objects: the posts it parsed, the records it could not parse
 (quarantine), and the cursor to persist *after* the page is committed. The pipeline loads each

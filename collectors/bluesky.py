@@ -21,11 +21,11 @@ from atproto import Client, models
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import obj, opt_int, opt_obj, opt_str, req_str, text_field, timestamp
 from collectors.search_terms import lucene_query
-from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
 from grapevine.core.privacy import Pseudonymiser
 
-SOURCE = Source.BLUESKY.value
+SOURCE = "bluesky"  # its spec in collectors.registry.SOURCES
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""File import: JSONL or CSV exports from other tools (DESIGN.md section 7).
+"""File import: JSONL or CSV exports from other tools.
 
 The file is streamed line by line (a 1 GB export never sits in memory), each record is parsed by
 the pure :func:`parse_record`, and a bad record becomes a :class:`QuarantineRecord` with its line

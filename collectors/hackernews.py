@@ -19,11 +19,11 @@ from collectors.http import GatedSession
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import epoch, html_to_text, obj, opt_int, opt_str, req_str, text_field
 from collectors.search_terms import algolia_query
-from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
 from grapevine.core.privacy import Pseudonymiser
 
-SOURCE = Source.HACKERNEWS.value
+SOURCE = "hackernews"  # its spec in collectors.registry.SOURCES
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
 MAX_HITS = 1000  # Algolia's paginationLimitedTo on the HN index
 

@@ -34,11 +34,11 @@ from collectors.parsing import (
     timestamp,
 )
 from collectors.search_terms import mastodon_hashtags, mastodon_search
-from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
 from grapevine.core.privacy import Pseudonymiser
 
-SOURCE = Source.MASTODON.value
+SOURCE = "mastodon"  # its spec in collectors.registry.SOURCES
 PAGE_SIZE = 40  # the API's maximum for timelines and search
 
 

@@ -27,13 +27,13 @@ from collectors.http import RequestGate
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import epoch, obj, opt_int, opt_str, req_str, text_field
 from collectors.search_terms import lucene_query
-from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
 from grapevine.core.privacy import Pseudonymiser
 
 log = logging.getLogger(__name__)
 
-SOURCE = Source.REDDIT.value
+SOURCE = "reddit"  # its spec in collectors.registry.SOURCES
 WEB = "https://www.reddit.com"
 GONE = frozenset({"[deleted]", "[removed]"})
 MAX_REPLIES = 500

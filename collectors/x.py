@@ -22,11 +22,11 @@ import tweepy
 from collectors.paging import Bounds, Fetched, Stream, SweepCollector
 from collectors.parsing import obj, opt_int, opt_obj, opt_str, req_str, text_field, timestamp
 from collectors.search_terms import x_query
-from grapevine.core.domain import Brand, Engagement, Post, Source
+from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
 from grapevine.core.privacy import Pseudonymiser
 
-SOURCE = Source.X.value
+SOURCE = "x"  # its spec in collectors.registry.SOURCES
 TWEET_FIELDS = [
     "author_id",
     "conversation_id",

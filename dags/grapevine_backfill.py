@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag
 
-from grapevine import airflow_support as gv
+from grapevine import airflow as gv
 
 
 @dag(
@@ -29,7 +29,7 @@ from grapevine import airflow_support as gv
         "sources": Param(
             [],
             type="array",
-            items={"type": "string", "enum": list(gv.KNOWN_SOURCES)},
+            items={"type": "string", "enum": gv.source_names()},
             description="Sources to collect; empty: every enabled source.",
         ),
         "slice_days": Param(

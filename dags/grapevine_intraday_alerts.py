@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag
 
-from grapevine import airflow_support as gv
+from grapevine import airflow as gv
 
 
 @dag(
@@ -30,8 +30,7 @@ def grapevine_intraday_alerts() -> None:
     window = gv.as_task(gv.data_interval_window, task_id="window")(
         lookback_hours=gv.intraday_lookback_hours()
     )
-    _, classified = gv.wire_collect_classify(window)
-    classified >> gv.as_task(gv.check_alerts, trigger_rule="none_failed")(window)
+    gv.wire_stages(window, ["collect", "classify", "alerts"])
 
 
 grapevine_intraday_alerts()

@@ -2,7 +2,7 @@
 
 Each run covers its data interval ``[data_interval_start, data_interval_end)`` (midnight to
 midnight UTC), so a rerun or a caught-up night computes exactly what the original run did.
-This file only wires tasks: the work is in ``grapevine.tasks``, imported on the workers.
+This file only wires tasks: the stages come from ``grapevine.plan``, run on the workers.
 
 Environment (read at parse time, no database lookups): ``GRAPEVINE_AIRFLOW_CATCHUP`` (false),
 ``GRAPEVINE_AIRFLOW_START_DATE`` (2026-01-01), ``GRAPEVINE_AIRFLOW_RETRIES`` (3),
@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag
 
-from grapevine import airflow_support as gv
+from grapevine import airflow as gv
 
 
 @dag(

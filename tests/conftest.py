@@ -1,6 +1,6 @@
 """Shared fixtures: a real PostgreSQL for every test that needs one (never SQLite, never mocks).
 
-Which server (DESIGN.md section 5): ``GRAPEVINE_TEST_DATABASE_URL`` when set, else the one on
+Which server: ``GRAPEVINE_TEST_DATABASE_URL`` when set, else the one on
 127.0.0.1:5432 when it answers, else an embedded server started with ``pgserver``. Each test
 session works in its own fresh database, dropped at the end; tests that need an empty schema
 (migrations) get their own database from ``fresh_database``.

@@ -1,4 +1,4 @@
-"""Brand x day x source metrics, recomputed per interval (DESIGN.md section 4).
+"""Brand x day x source metrics, recomputed per interval.
 
 A day is a calendar day in the configured time zone (``GRAPEVINE_TIMEZONE``, default UTC): a
 post's day is ``(created_at AT TIME ZONE tz)::date``, so a post at 23:30 UTC counts on the next

@@ -158,3 +158,38 @@ def _inherit(conn: Connection) -> InheritStats:
             stats.promoted,
         )
     return stats
+
+
+_WATCHED_THREADS = text(
+    """
+    WITH keys AS (
+        SELECT * FROM unnest(CAST(:sources AS text[]), CAST(:threads AS text[]))
+            AS k(source, thread_id)
+    ),
+    members AS (  -- posts in the thread, and its root when stored without a thread id
+        SELECT k.source, k.thread_id, p.id
+        FROM keys AS k JOIN posts AS p
+            ON p.source = k.source AND p.thread_id = k.thread_id
+        UNION ALL
+        SELECT k.source, k.thread_id, p.id
+        FROM keys AS k JOIN posts AS p
+            ON p.source = k.source AND p.source_id = k.thread_id
+    )
+    SELECT DISTINCT m.source, m.thread_id
+    FROM members AS m
+    WHERE EXISTS (SELECT 1 FROM post_brands AS pb WHERE pb.post_id = m.id)
+    """
+)
+
+
+def watched_threads(conn: Connection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these ``(source, thread id)`` threads already hold a post that mentions a
+    watched brand: the collector keeps a brand-less reply only when its thread does."""
+    if not keys:
+        return set()
+    ordered = sorted(keys)
+    rows = conn.execute(
+        _WATCHED_THREADS,
+        {"sources": [k[0] for k in ordered], "threads": [k[1] for k in ordered]},
+    )
+    return {(source, thread) for source, thread in rows}

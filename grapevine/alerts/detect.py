@@ -1,4 +1,4 @@
-"""Badvocacy spike detection: pure statistics, no I/O (DESIGN.md section 8).
+"""Badvocacy spike detection: pure statistics, no I/O.
 
 For one brand and one window (a calendar day in GRAPEVINE_TIMEZONE, default UTC) the detector
 compares the window with a trailing baseline (28 days before it, with already-alerted windows
@@ -31,8 +31,8 @@ Defaults (``alpha`` 0.05, ``share_alpha`` 0.05) come from ``benchmarks/alerts_be
 240 simulated brands x 180 days (watchlists of 10) they give 0.75 false alarms per
 brand-quarter and 91 % recall of 3x spikes (0.69 and 91 % with another seed), meeting the
 target of at most one false alarm per brand-quarter with at least 90 % recall at 3x.
-DESIGN.md's 0.001 gives 0.06 false alarms per brand-quarter but recalls only 78 % of 3x spikes;
-set GRAPEVINE_ALERT_ALPHA=0.001 where a quieter channel matters more than recall.
+The first design's 0.001 gives 0.06 false alarms per brand-quarter but recalls only 78 % of 3x
+spikes; set GRAPEVINE_ALERT_ALPHA=0.001 where a quieter channel matters more than recall.
 
 Severity (1-10) grows three points per doubling of the expected count, plus up to two points
 for improbability far beyond the threshold: 1.5x is about 3, 2x about 4-6, 3x about 6-8,
@@ -68,7 +68,7 @@ class DayCount:
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
-    """Knobs of the detector; the defaults are DESIGN.md's and the benchmark's."""
+    """Knobs of the detector; the defaults are the benchmark's."""
 
     min_count: int = 10
     alpha: float = 0.05
@@ -431,7 +431,7 @@ def severity(observed: int, expected: float, p_adjusted: float, alpha: float) ->
 
 
 def fires(evaluation: Evaluation, p_adjusted: float, config: DetectorConfig) -> bool:
-    """All of DESIGN.md's conditions: enough posts, an improbable count, a share that rose."""
+    """All the conditions: enough posts, an improbable count, a share that rose."""
     return (
         evaluation.observed >= config.min_count
         and p_adjusted < config.alpha

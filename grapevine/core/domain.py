@@ -1,6 +1,6 @@
 """Domain types shared by every stage: posts, brands, labels.
 
-This module imports nothing of ours (DESIGN.md section 2) so that collectors, the NLP
+This module imports nothing of ours so that collectors, the NLP
 package and the warehouse can all depend on it without depending on each other.
 """
 
@@ -26,17 +26,6 @@ class Advocacy(enum.StrEnum):
     ADVOCACY = "advocacy"
     BADVOCACY = "badvocacy"
     NONE = "none"
-
-
-class Source(enum.StrEnum):
-    """Where a post was collected from; the value is stored in ``posts.source``."""
-
-    FILE = "file"
-    REDDIT = "reddit"
-    X = "x"
-    BLUESKY = "bluesky"
-    MASTODON = "mastodon"
-    HACKERNEWS = "hackernews"
 
 
 @dataclass(frozen=True, slots=True)

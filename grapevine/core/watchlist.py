@@ -1,6 +1,6 @@
 """The watchlist: which brands we listen for, read from ``brands.yaml``, and how posts match them.
 
-Matching rules (DESIGN.md section 7): when a brand has a ``query``, the query alone decides
+Matching rules: when a brand has a ``query``, the query alone decides
 whether a post mentions it; its aliases then only *locate* the mention (the advocacy model's
 target, the report's highlight). Without a query, any alias (or the brand's name) matches.
 A post written by one of a brand's ``owned_handles`` is marked ``brand_owned``: it is the

@@ -661,7 +661,7 @@ not handle count as mentions but not in the mix.</p>
 def alert_coverage(engine: Engine, settings: Settings, data: ReportData) -> Coverage | None:
     """Which of the report's brand-days the alert test can check (with the same settings and
     history as ``grapevine alerts``), and why not the others; None for an empty window."""
-    from grapevine.stages import detect_alerts
+    from grapevine.alerts.scan import detect_alerts
 
     if data.end_day <= data.first_day:
         return None

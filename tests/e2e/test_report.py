@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from analytics_seed import P, add_brands, add_posts, at, daily_series, set_models
 
 from grapevine.core.settings import Settings
-from grapevine.stages import run_alerts, run_metrics, run_report
+from tests.stage_calls import run_alerts, run_metrics, run_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from collectors.registry import build_collector
 from grapevine.core.privacy import Pseudonymiser
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
-from grapevine.pipeline import CollectSummary, run_collector
+from grapevine.sources import build_collector
+from grapevine.stages.collect import CollectSummary, run_collector
 from tests.fakes.corpus import WINDOW_END, WINDOW_START
 
 SINCE, UNTIL = WINDOW_START, WINDOW_END

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from werkzeug import Request, Response
 
 from grapevine.core.settings import Settings
-from grapevine.stages import run_alerts, run_metrics
+from tests.stage_calls import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from grapevine.cli import app
 from grapevine.core.settings import Settings
-from grapevine.stages import run_alerts, run_metrics
+from tests.stage_calls import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 
 from grapevine.cli import app
 from grapevine.core.settings import Settings
-from grapevine.stages import run_alerts, run_metrics
+from tests.stage_calls import run_alerts, run_metrics
 
 pytestmark = pytest.mark.integration
 

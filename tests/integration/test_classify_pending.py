@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from grapevine import classify
 from grapevine.core.settings import Settings
+from grapevine.stages import classify
 from nlp.types import Prediction
 from warehouse.classifications import (
     PENDING_DETAILS,

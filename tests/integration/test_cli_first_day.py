@@ -15,10 +15,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
-from grapevine import cli
-from grapevine.cli import app
-from grapevine.cli_progress import LineProgress
+from grapevine.cli import app, commands, common
+from grapevine.cli.progress import LineProgress
 from grapevine.core.settings import Settings, get_settings
+from grapevine.core.window import Window
+from grapevine.stages import collect
 from warehouse.views import ANALYST_ROLE
 
 pytestmark = pytest.mark.integration
@@ -99,16 +100,18 @@ def test_run_path_imports_whole_files(tmp_path: Path, engine: Engine, settings: 
             {"id": "2", "text": "american airlines", "created_at": "2024-01-06T10:00:00Z"},
         ],
     )
-    result = cli._run_source("file", [posts], settings, (None, None))
+    [result] = collect.run(engine, settings, Window(), sources=["file"], paths=[posts])["sources"]
     assert result["source"] == "file (stored as file 1, x 1)"
     assert result["loaded"] == 2 and result["quarantined"] == 0
-    broken = cli._run_source("file", [tmp_path / "missing.jsonl"], settings, (None, None))
+    [broken] = collect.run(
+        engine, settings, Window(), sources=["file"], paths=[tmp_path / "missing.jsonl"]
+    )["sources"]
     assert "does not exist" in str(broken["error"])
 
 
 def test_demo_and_run_reports_do_not_overwrite_each_other(settings: Settings) -> None:
-    demo = cli.default_report_path(settings, "demo")
-    run = cli.default_report_path(settings, "run")
+    demo = commands.default_report_path(settings, "demo")
+    run = commands.default_report_path(settings, "run")
     assert demo != run and demo.parent == run.parent == settings.data_dir
 
 
@@ -159,8 +162,8 @@ def test_progress_is_written_as_lines_when_not_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log = io.StringIO()
-    monkeypatch.setattr(cli, "err_console", Console(file=log))
-    with cli._progress() as bar:
+    monkeypatch.setattr(common.out, "err", Console(file=log))
+    with common.progress() as bar:
         assert isinstance(bar, LineProgress)
         task = bar.add_task("classifying posts", total=4)
         bar.advance(task, 4)

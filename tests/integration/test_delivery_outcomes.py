@@ -1,7 +1,7 @@
 """Alerts that reach nobody are a failure everywhere, not only in `grapevine alerts` (issue #13).
 
 `grapevine run` exits non-zero after every stage ran, the Airflow `check_alerts` task fails
-(so Airflow retries it and notifies), and `grapevine demo` warns. `tasks.collect_all` logs a
+(so Airflow retries it and notifies), and `grapevine demo` warns. the collect stage logs a
 deliberate error as its one-line message and hint, not as a traceback.
 """
 
@@ -20,10 +20,13 @@ from rich.console import Console
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from grapevine import cli, tasks
+from grapevine.airflow import callables
 from grapevine.alerts.notify import DeliveryError
-from grapevine.cli import app
+from grapevine.cli import app, common
+from grapevine.cli.summaries import warn_undelivered
 from grapevine.core.settings import Settings, get_settings
+from grapevine.core.window import Window
+from grapevine.stages import collect
 
 pytestmark = pytest.mark.integration
 
@@ -83,39 +86,46 @@ def test_run_exits_non_zero_when_no_alert_was_delivered(
 def test_the_airflow_task_fails_when_no_alert_was_delivered(
     engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def check_alerts(settings: Settings, dry_run: bool = False) -> dict[str, object]:
+        """The Airflow task's callable, with the settings its connections would give."""
+        monkeypatch.setattr(callables, "settings_from_airflow", lambda: settings)
+        window = {"since": None, "until": None}
+        return callables.run_stage("alerts", window, params={"dry_run_alerts": dry_run})  # type: ignore[arg-type]
+
     pending_alert(engine)
     failing = use_channel(monkeypatch, f"json://127.0.0.1:{closed_port()}/hook")
     with pytest.raises(DeliveryError, match=r"no alert notification was delivered \(1 failed\)"):
-        tasks.check_alerts(None, None, settings=failing)
+        check_alerts(failing)
     # the retry Airflow makes delivers once the channel works, and then the task succeeds
     working = use_channel(monkeypatch, f"file://{settings.data_dir / 'alerts.log'}")
-    result = tasks.check_alerts(None, None, settings=working)
+    result = check_alerts(working)
     assert result["delivered"] == 1 and result["failed"] == 0
     # and a dry run, which sends nothing, never fails for it
-    dry = tasks.check_alerts(None, None, settings=failing, dry_run=True)
+    dry = check_alerts(failing, dry_run=True)
     assert dry["dry_run"] is True
 
 
 def test_the_demo_warns_when_its_alerts_reached_nobody(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
-    monkeypatch.setattr(cli, "err_console", Console(file=err, width=200))
-    cli.warn_undelivered(
+    monkeypatch.setattr(common.out, "err", Console(file=err, width=200))
+    warn_undelivered(
         {"alerts_found": 1, "delivered": 0, "failed": 1, "errors": ["json://127.0.0.1:9: refused"]}
     )
     text_ = err.getvalue()
     assert "warning: no alert notification was delivered (1 failed): json://127.0.0.1:9" in text_
     assert "GRAPEVINE_ALERT_URLS" in text_
     err.truncate(0)
-    cli.warn_undelivered({"alerts_found": 1, "delivered": 1, "failed": 0, "errors": []})
-    cli.warn_undelivered({"alerts_found": 0, "delivered": 0, "failed": 0, "errors": []})
+    warn_undelivered({"alerts_found": 1, "delivered": 1, "failed": 0, "errors": []})
+    warn_undelivered({"alerts_found": 0, "delivered": 0, "failed": 0, "errors": []})
     assert err.getvalue().strip("\x00") == ""
 
 
 def test_collect_all_logs_a_deliberate_error_in_one_line(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    engine: Engine, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="grapevine.tasks")
-    results = tasks.collect_all(None, None, settings, sources=["file"])  # no brands.yaml here
+    caplog.set_level(logging.WARNING, logger="grapevine.stages.collect")
+    # no brands.yaml here
+    results = collect.run(engine, settings, Window(), sources=["file"])["sources"]
     assert results == [
         {
             "source": "file",
@@ -123,6 +133,6 @@ def test_collect_all_logs_a_deliberate_error_in_one_line(
             "GRAPEVINE_BRANDS_FILE)",
         }
     ]
-    [record] = [r for r in caplog.records if r.name == "grapevine.tasks"]
+    [record] = [r for r in caplog.records if r.name == "grapevine.stages.collect"]
     assert record.levelno == logging.ERROR and record.exc_info is None
     assert record.getMessage() == f"source file failed: {results[0]['error']}"

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from grapevine import pipeline
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
+from grapevine.stages import collect as pipeline
 
 pytestmark = pytest.mark.integration
 

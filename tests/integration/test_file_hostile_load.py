@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from grapevine import pipeline
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
+from grapevine.stages import collect as pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,9 @@ def test_keys_that_differ_only_by_what_postgres_drops_load_as_one_row(
 
 def test_the_demo_stores_no_url_that_names_its_author(engine: Engine, settings: Settings) -> None:
     """The bundled demo (unchanged data file) loads with handle-free URLs, raw payloads too."""
-    with pipeline.demo_files() as (posts_path, brands_path):
+    from grapevine.cli.commands import demo_files
+
+    with demo_files() as (posts_path, brands_path):
         authors = set()
         for line in posts_path.read_text(encoding="utf-8").splitlines():
             try:

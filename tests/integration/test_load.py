@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from grapevine import pipeline
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
+from grapevine.stages import collect as pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -254,7 +254,10 @@ def test_mentions_view_counts_c2c_only(
         ],
     )
     load(path, watchlist, engine, settings)
-    rows = pipeline.mentions_by_day(engine)
+    from warehouse.readouts import mentions_by_day
+
+    with engine.connect() as conn:
+        rows = mentions_by_day(conn)
     assert [(r.brand, r.mentions, r.c2c_mentions, r.unique_authors) for r in rows] == [
         ("Acme Air", 4, 3, 2)
     ]

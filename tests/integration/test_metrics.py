@@ -266,7 +266,7 @@ def test_cli_commands_print_tables_and_reruns_change_nothing(
     import typer
     from typer.testing import CliRunner
 
-    from grapevine.cli_analytics import alerts, metrics, report
+    from grapevine.cli.analytics import alerts, metrics, report
 
     app = typer.Typer()
     for command in (metrics, alerts, report):

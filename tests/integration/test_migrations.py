@@ -76,7 +76,7 @@ def test_every_timestamp_is_timestamptz(migrated_url: URL) -> None:
 
 def test_schema_check_tells_the_user_to_init(database_factory: Callable[[], URL]) -> None:
     from grapevine.core.errors import WarehouseError
-    from grapevine.pipeline import require_schema
+    from grapevine.stages.base import require_schema
 
     engine = make_engine(url=database_factory())
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from grapevine.core.settings import Settings
 from grapevine.report.build import render_html
 from grapevine.report.data import load
-from grapevine.stages import run_alerts, run_metrics, run_report
+from tests.stage_calls import run_alerts, run_metrics, run_report
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from grapevine.core.settings import Settings
 from grapevine.report.build import brand_headlines, post_text, render_html, signed
 from grapevine.report.data import load
-from grapevine.stages import run_metrics, run_report
+from tests.stage_calls import run_metrics, run_report
 from warehouse.metrics import recompute_metrics
 
 pytestmark = pytest.mark.integration

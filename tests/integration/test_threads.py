@@ -17,9 +17,10 @@ from analytics_seed import ADVOCACY_V, P, add_brands, add_posts, at, set_models
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from grapevine import classify, pipeline
 from grapevine.core.settings import Settings
 from grapevine.core.watchlist import Watchlist
+from grapevine.stages import classify
+from grapevine.stages import collect as pipeline
 from tests.pg import migrate_database
 from warehouse import alerts as alert_store
 from warehouse.classifications import pending_work

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
-from grapevine.cli import app, parse_when
+from grapevine.cli import app
+from grapevine.cli.common import parse_when
 from grapevine.core.settings import Settings
 from grapevine.report.data import load
-from grapevine.stages import run_alerts, run_metrics, run_report
+from tests.stage_calls import run_alerts, run_metrics, run_report
 from warehouse.alerts import alerted_windows
 from warehouse.views import ANALYST_ROLE
 

@@ -8,8 +8,8 @@ import threading
 
 from rich.table import Table
 
-from grapevine.cli_output import OutputFormat, emit, json_value, make_console, tsv
-from grapevine.cli_progress import LineProgress, progress_line
+from grapevine.cli.output import OutputFormat, emit, json_value, make_console, tsv
+from grapevine.cli.progress import LineProgress, progress_line
 
 
 def test_progress_line_has_done_total_rate_and_time_left() -> None:

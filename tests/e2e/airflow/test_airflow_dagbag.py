@@ -61,8 +61,8 @@ print(json.dumps({
 """
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "warehouse", "nlp", "collectors",
-         "grapevine.tasks", "grapevine.pipeline", "grapevine.core.settings", "grapevine.stages",
-         "grapevine.classify", "praw", "tweepy", "atproto", "mastodon", "apprise")  # fmt: skip
+         "grapevine.cli", "grapevine.alerts", "grapevine.core.settings", "grapevine.stages",
+         "grapevine.report", "praw", "tweepy", "atproto", "mastodon", "apprise")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grapevine import airflow_support as gv
+from grapevine import airflow as gv
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""``grapevine.airflow_support`` without a scheduler: windows, plans, connections, callbacks."""
+"""``grapevine.airflow`` without a scheduler: windows, plans, connections, callbacks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from airflow.sdk import Connection
 
-from grapevine import airflow_support as gv
+from grapevine import airflow as gv
 
 pytestmark = pytest.mark.e2e
 
@@ -56,10 +56,10 @@ def test_split_window_cuts_days_and_keeps_the_remainder() -> None:
 def test_plan_gives_disabled_and_unrequested_sources_nothing() -> None:
     window = gv.make_window("2026-03-01", "2026-03-03")
     plan = gv.plan_collection(window, ["hackernews", "reddit"], only=["reddit", "x"])
-    assert set(plan) == set(gv.KNOWN_SOURCES)
+    assert set(plan) == set(gv.source_names())
     assert len(plan["reddit"]) == 2
     assert plan["hackernews"] == [] and plan["x"] == []
-    with pytest.raises(ValueError, match="KNOWN_SOURCES"):
+    with pytest.raises(ValueError, match=r"grapevine\.sources\.SOURCES"):
         gv.plan_collection(window, ["myspace"])
 
 
@@ -121,7 +121,9 @@ def test_failure_message_names_the_task_and_window_and_hides_secrets() -> None:
 
 def test_notify_failure_never_raises_without_channels(monkeypatch, caplog) -> None:
     monkeypatch.delenv("GRAPEVINE_ALERT_URLS", raising=False)
-    monkeypatch.setattr(gv, "_connection", lambda conn_id: None)
+    from grapevine.airflow import connections
+
+    monkeypatch.setattr(connections, "_connection", lambda conn_id: None)
     gv.notify_failure({"exception": RuntimeError("boom")})
     assert "not sent" in caplog.text
 

@@ -1,7 +1,7 @@
 """What every collector must do, checked for each source against its fake API.
 
 Each test runs the real SDK (praw, tweepy, atproto, Mastodon.py, requests) against a fake
-server on 127.0.0.1, through ``grapevine.pipeline.run_collector`` into the test warehouse, and
+server on 127.0.0.1, through ``grapevine.stages.collect.run_collector`` into the test warehouse, and
 asserts what a user would see: rows in ``posts``, rows in ``quarantine`` with their reasons,
 cursors in ``collector_state``.
 """

@@ -1,4 +1,4 @@
-"""The spike detector's statistics, without a database (DESIGN.md section 8)."""
+"""The spike detector's statistics, without a database."""
 
 from __future__ import annotations
 

@@ -18,12 +18,12 @@ from collectors.http import (
     find_cause,
     reset_delay,
 )
-from collectors.registry import build_collector, configured_sources, missing_settings
 from collectors.search_terms import algolia_query, lucene_query, mastodon_hashtags, x_query
 from grapevine.core.domain import Brand
 from grapevine.core.errors import MissingCredentialsError
 from grapevine.core.privacy import Pseudonymiser
 from grapevine.core.settings import Settings
+from grapevine.sources import build_collector, configured_sources, missing_settings
 
 NOW = 1_900_000_000.0
 ACME = Brand(

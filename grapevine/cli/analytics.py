@@ -1,10 +1,9 @@
 """``grapevine metrics``, ``grapevine alerts`` and ``grapevine report`` (typer + rich).
 
-Registered on the main app by ``grapevine.cli`` (``app.command()(metrics)`` ...). This module
-imports ``grapevine.cli`` only inside the commands, so registering it from there at import time
-cannot form an import cycle. Every command takes the same ``--since/--until`` window as the
-rest of the CLI (ISO dates or datetimes, in GRAPEVINE_TIMEZONE unless they carry an offset;
-``--until`` exclusive); without them it covers everything in the warehouse.
+Registered on the app by ``grapevine.cli.app``. Every command takes the same
+``--since/--until`` window as the rest of the CLI (ISO dates or datetimes, in
+GRAPEVINE_TIMEZONE unless they carry an offset; ``--until`` exclusive); without them it
+covers everything in the warehouse.
 """
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-WHEN_HELP = "ISO date/time; without an offset, in GRAPEVINE_TIMEZONE (default UTC)."
-Since = Annotated[
-    str | None, typer.Option("--since", help=f"Start of the window (inclusive), {WHEN_HELP}")
-]
-Until = Annotated[
-    str | None, typer.Option("--until", help=f"End of the window (exclusive), {WHEN_HELP}")
-]
+from grapevine.cli.common import Since, Until, failing_cleanly, load_settings, out, window
 
 
 class PlotlyMode(StrEnum):
@@ -48,33 +41,27 @@ def metrics(since: Since = None, until: Until = None) -> None:
     competitive set, and reach- and engagement-weighted variants.
     Re-running a window changes nothing. Analysts query the results in the `analytics` views.
     """
-    from grapevine import pipeline, stages
-    from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.core.errors import GrapevineError
+    from grapevine.stages import metrics as stage
+    from grapevine.stages.base import warehouse
     from warehouse.metrics import metrics_summary
 
-    settings = _settings()
-    try:
-        with pipeline.warehouse(settings) as engine:
-            result = stages.run_metrics(
-                engine,
-                settings,
-                parse_when(since, settings.timezone),
-                parse_when(until, settings.timezone),
-            )
-            summary: list[dict[str, Any]] = []
-            if result["first_day"]:
-                from datetime import date
+    settings = load_settings()
+    span = window(since, until, settings)
+    with failing_cleanly(), warehouse(settings) as engine:
+        result = stage.run(engine, settings, span)
+        summary: list[dict[str, Any]] = []
+        if result["first_day"]:
+            from datetime import date
 
-                summary = metrics_summary(
-                    engine,
-                    date.fromisoformat(result["first_day"]),
-                    date.fromisoformat(result["end_day"]),
-                )
-    except GrapevineError as exc:
-        raise _fail(exc) from exc
+            summary = metrics_summary(
+                engine,
+                date.fromisoformat(result["first_day"]),
+                date.fromisoformat(result["end_day"]),
+            )
     if not result["first_day"]:
-        console.print("[yellow]no posts in the warehouse for this window: nothing to compute[/]")
+        out.console.print(
+            "[yellow]no posts in the warehouse for this window: nothing to compute[/]"
+        )
         return
     table = Table(title=f"Brand metrics, {result['first_day']} to {result['end_day']} (excl.)")
     for col in (
@@ -101,8 +88,8 @@ def metrics(since: Since = None, until: Until = None) -> None:
             "" if low is None else f"{_nas(low)} .. {_nas(high)}",
             "" if sov is None else f"{sov:.0%}",
         )
-    console.print(table)
-    console.print(f"[green]{result['rows']:,} metric rows written[/]")
+    out.console.print(table)
+    out.console.print(f"[green]{result['rows']:,} metric rows written[/]")
 
 
 def alerts(
@@ -121,22 +108,13 @@ def alerts(
     DATA_DIR/alerts.log when none is set. Each window alerts and notifies once, even when
     re-run; failed deliveries are retried on the next run. Run `grapevine metrics` first.
     """
-    from grapevine import pipeline, stages
-    from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.core.errors import GrapevineError
+    from grapevine.stages import alerts as stage
+    from grapevine.stages.base import warehouse
 
-    settings = _settings()
-    try:
-        with pipeline.warehouse(settings) as engine:
-            result = stages.run_alerts(
-                engine,
-                settings,
-                parse_when(since, settings.timezone),
-                parse_when(until, settings.timezone),
-                dry_run=dry_run,
-            )
-    except GrapevineError as exc:
-        raise _fail(exc) from exc
+    settings = load_settings()
+    span = window(since, until, settings)
+    with failing_cleanly(), warehouse(settings) as engine:
+        result = stage.run(engine, settings, span, dry_run=dry_run)
     found = result["found"]
     if found:
         table = Table(
@@ -152,24 +130,24 @@ def alerts(
                 f"{a['expected']:.1f}",
                 f"{a['severity']}/10",
             )
-        console.print(table)
+        out.console.print(table)
     else:
-        console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
+        out.console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
     if result.get("windows_untested"):
         # Untested days cannot alert: say so, or a warehouse with a week of data reads as calm.
         why = "; ".join(f"{r} ({n:,})" for r, n in result["untested_reasons"].items())
-        console.print(
+        out.console.print(
             f"[yellow]{result['windows_untested']:,} brand-days could not be tested: {why}[/]"
         )
     if not dry_run:
-        console.print(
+        out.console.print(
             f"{len(result['new_alert_ids'])} new alert(s); notifications delivered: "
             f"{result['delivered']}, failed (retried next run): {result['failed']}"
         )
-        problem = stages.delivery_failure(result)
+        problem = stage.problem(result)
         if problem is not None:
             # Nobody was told: a zero exit would let cron and CI treat the run as done.
-            from grapevine.cli import print_problem
+            from grapevine.cli.common import print_problem
 
             print_problem(problem)
             raise typer.Exit(code=1)
@@ -178,9 +156,9 @@ def alerts(
 def report(
     since: Since = None,
     until: Until = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML file.")] = Path(
-        "report.html"
-    ),
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the HTML file.")
+    ] = Path("report.html"),
     plotly: Annotated[
         PlotlyMode,
         typer.Option(
@@ -198,24 +176,17 @@ def report(
     advocacy mix by source, the top advocacy and badvocacy posts by reach (one per author)
     with links, and a short "what changed" summary.
     """
-    from grapevine import pipeline, stages
-    from grapevine.cli import _fail, _settings, console, parse_when
-    from grapevine.core.errors import GrapevineError
+    from grapevine.stages import report as stage
+    from grapevine.stages.base import warehouse
 
-    settings = _settings()
-    try:
-        with pipeline.warehouse(settings) as engine:
-            path = stages.run_report(
-                engine,
-                settings,
-                parse_when(since, settings.timezone),
-                parse_when(until, settings.timezone),
-                out,
-                plotly.value,
-            )
-    except GrapevineError as exc:
-        raise _fail(exc) from exc
-    console.print(f"[green]report written:[/] {path.resolve()} ({report_size_note(path, plotly)})")
+    settings = load_settings()
+    span = window(since, until, settings)
+    with failing_cleanly(), warehouse(settings) as engine:
+        result = stage.run(engine, settings, span, out=out_path, plotly=plotly.value)
+    path = Path(result["path"])
+    out.console.print(
+        f"[green]report written:[/] {path.resolve()} ({report_size_note(path, plotly)})"
+    )
 
 
 def report_size_note(path: Path, plotly: PlotlyMode) -> str:

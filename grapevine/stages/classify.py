@@ -1,8 +1,8 @@
 """The ``classify`` stage: sentiment per post and advocacy per (post, brand), into the warehouse.
 
-Composes ``nlp`` (the models) and ``warehouse`` (what is pending, where labels go); neither
-knows the other. Work is derived from the warehouse, so the stage is idempotent and resumable,
-and a new model version simply finds everything pending again.
+Entry point: :func:`run`. Composes ``nlp`` (the models) and ``warehouse`` (what is pending,
+where labels go); neither knows the other. Work is derived from the warehouse, so the stage
+is idempotent and resumable, and a new model version simply finds everything pending again.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from grapevine.core.settings import Settings
+from grapevine.core.window import Window
+from grapevine.stages.base import Progress, Summary
 from warehouse.classifications import (
     ADVOCACY,
     SENTIMENT,
@@ -167,7 +169,7 @@ def classify(
     first_post_id: int | None = None,
     last_post_id: int | None = None,
     models: Models | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ClassifySummary:
     """Classify what is pending in the window (and id range), chunk by chunk."""
     started = time.perf_counter()
@@ -211,3 +213,56 @@ def classify(
     summary.seconds = time.perf_counter() - started
     log.info("classified %d posts in %.1fs", summary.posts, summary.seconds)
     return summary
+
+
+def plan_batches(
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    *,
+    batch_size: int | None = None,
+    models: Models | None = None,
+) -> list[Summary]:
+    """The pending posts of ``window`` cut into id ranges, so that classification can fan out
+    over workers (Airflow maps ``run(..., batch=b)`` over them)."""
+    models = models or load_models(settings)
+    ranges = count_pending(
+        engine,
+        models,
+        window.since,
+        window.until,
+        batch_size=batch_size or settings.classify_task_posts,
+    )
+    return [
+        {**window.to_dict(), "first_post_id": first, "last_post_id": last, "posts": n}
+        for first, last, n in ranges
+    ]
+
+
+def run(
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    *,
+    batch: Summary | None = None,
+    models: Models | None = None,
+    progress_for: Callable[[str, int | None], Progress] | None = None,
+) -> Summary:
+    """Classify what is pending in ``window`` (and, for a fan-out ``batch`` from
+    :func:`plan_batches`, in its id range); ``progress_for`` draws a bar over the posts."""
+    models = models or load_models(settings)
+    progress = None
+    if progress_for is not None:
+        total = sum(n for _, _, n in count_pending(engine, models, window.since, window.until))
+        progress = progress_for("classifying posts", total)
+    summary = classify(
+        engine,
+        settings,
+        since=window.since,
+        until=window.until,
+        first_post_id=(batch or {}).get("first_post_id"),
+        last_post_id=(batch or {}).get("last_post_id"),
+        models=models,
+        progress=progress,
+    )
+    return asdict(summary)

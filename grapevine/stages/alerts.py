@@ -1,0 +1,118 @@
+"""The ``alerts`` stage: detect badvocacy spikes in a window, store each once, notify the team.
+
+Entry point: :func:`run`. An alert exists once per brand and window and is notified once, even
+when the stage is re-run; deliveries that failed stay pending and are retried on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine
+
+from grapevine.alerts.notify import Channel, DeliveryError, channels_from_settings, render
+from grapevine.alerts.scan import detect_alerts
+from grapevine.core.settings import Settings
+from grapevine.core.window import Window
+from grapevine.stages.base import Summary
+from warehouse import alerts as store
+
+log = logging.getLogger(__name__)
+
+
+def deliver_pending(engine: Engine, channels: list[Channel]) -> dict[str, Any]:
+    """Notify every pending alert (new ones and earlier failures) through every channel.
+
+    One transaction per alert holds its row lock while sending, so an overlapping run skips it;
+    ``notified_at`` is written in that transaction once all channels accepted.
+    """
+    tried: list[int] = []
+    delivered = failed = 0
+    failures: list[str] = []
+    while True:
+        with engine.begin() as conn:
+            pending = store.claim_pending(conn, tried)
+            if pending is None:
+                break
+            tried.append(pending.id)
+            done = set(pending.delivered)
+            errors = []
+            message = render(pending.row)
+            for channel in channels:
+                if channel.key in done:
+                    continue
+                try:
+                    channel.send(message)
+                except DeliveryError as exc:
+                    log.warning("alert %d not delivered: %s", pending.id, exc)
+                    errors.append(str(exc))
+                else:
+                    done.add(channel.key)
+            complete = all(c.key in done for c in channels)
+            store.record_delivery(conn, pending.id, sorted(done), errors, complete=complete)
+        if complete:
+            delivered += 1
+        else:
+            failed += 1
+            failures.extend(e for e in errors if e not in failures)
+    return {"delivered": delivered, "failed": failed, "errors": failures[:5]}
+
+
+def problem(result: Mapping[str, Any]) -> DeliveryError | None:
+    """The error to raise or print when alerts were due and not one notification reached a
+    channel (``result`` is :func:`run`'s); None when anything was delivered or nothing
+    was due.
+
+    Why it is an error and not a count in a summary: a run that exits 0, or an Airflow task
+    that succeeds, is read as "the team was told"; nobody reads the counts of a green run.
+    Partial delivery is not an error: the channels that failed are retried on the next run.
+    """
+    if result.get("dry_run") or not result.get("failed") or result.get("delivered"):
+        return None
+    errors = "; ".join(result.get("errors") or []) or "no channel accepted it"
+    return DeliveryError(
+        f"no alert notification was delivered ({result['failed']} failed): {errors}",
+        hint="check GRAPEVINE_ALERT_URLS and that the receivers are up; "
+        "the alerts stay pending and are sent on the next run",
+    )
+
+
+def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = False) -> Summary:
+    """Detect badvocacy spikes in the window, store them once, and notify pending alerts.
+
+    ``dry_run`` detects and reports only: nothing is stored or sent.
+    """
+    found, coverage = detect_alerts(engine, settings, window.since, window.until)
+    result: dict[str, Any] = {
+        "windows_tested": coverage.tested,
+        "windows_untested": coverage.untested,
+        "untested_reasons": coverage.reasons(),
+        "coverage": coverage.describe(),
+        "alerts_found": len(found),
+        "found": [
+            {
+                "brand_id": a.brand_id,
+                "brand": a.details.get("brand"),
+                "day": a.window_start.date().isoformat(),  # local: day_window's tzinfo
+                "observed": a.observed,
+                "expected": a.expected,
+                "severity": a.severity,
+            }
+            for a in found[:50]
+        ],
+    }
+    if dry_run:
+        return result | {
+            "dry_run": True,
+            "new_alert_ids": [],
+            "delivered": 0,
+            "failed": 0,
+            "errors": [],
+        }
+    channels = channels_from_settings(settings)
+    with engine.begin() as conn:
+        new_ids = store.insert_alerts(conn, found)
+    sent = deliver_pending(engine, channels)
+    return result | {"dry_run": False, "new_alert_ids": new_ids, **sent}
