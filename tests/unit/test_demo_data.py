@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from grapevine.demo import generate as gen
+from tools.demo import generate as gen
 
 POSTS = gen.DEMO_DIR / gen.POSTS_FILE
 BRANDS = gen.DEMO_DIR / gen.BRANDS_FILE
-REGENERATE = "run `python -m grapevine.demo.generate` and commit both files"
+REGENERATE = "run `python -m tools.demo.generate` and commit both files"
 MALFORMED_KINDS = {
     "truncated_json",
     "not_json",
