@@ -1,8 +1,12 @@
-"""SQLAlchemy 2 typed models of the warehouse (DESIGN.md section 4).
+"""SQLAlchemy 2 typed models of the warehouse: the one declaration of its tables.
 
-These models document the schema and drive Alembic's autogenerate check; the schema itself is
-created by the migrations in ``warehouse/migrations`` (a test asserts the two agree).
-Every timestamp is ``timestamptz``; raw payloads are JSONB.
+The migrations in ``warehouse/migrations`` create the schema; these tables say what it is, and
+``tests/integration/test_migrations.py`` fails when the two disagree (columns, types,
+nullability, defaults, keys, constraints, indexes). The loaders derive their COPY and upsert
+column lists from here (``written_columns``, ``unique_key``, ``primary_key``), so a column added
+by a migration and here joins those lists without a third declaration (and
+``tests/unit/test_load_columns.py`` fails until the row builders supply its value). Every
+timestamp is ``timestamptz``; raw payloads are JSONB.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -42,6 +47,19 @@ NAMING_CONVENTION = {
 
 TZ = DateTime(timezone=True)
 
+#: ``Column.info`` flag of a timestamp the database stamps itself (``now()``): writers never
+#: supply it, so ``written_columns`` leaves it out.
+STAMPED = "stamped"
+
+#: How Alembic compares these tables with a database: the autogenerate environment and the test
+#: that the migrations agree with the models use the same options.
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "compare_server_default": True}
+
+
+def _stamp() -> Mapped[datetime]:
+    """A ``timestamptz`` that defaults to ``now()`` and that no writer supplies."""
+    return mapped_column(TZ, server_default=func.now(), info={STAMPED: True})
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -59,8 +77,8 @@ class BrandRow(Base):
     query: Mapped[str | None] = mapped_column(Text)
     owned_handles: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
     competitors: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
-    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    created_at: Mapped[datetime] = _stamp()
+    updated_at: Mapped[datetime] = _stamp()
 
 
 class PostRow(Base):
@@ -93,8 +111,8 @@ class PostRow(Base):
     is_c2c: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("true"))
     raw: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
     content_hash: Mapped[str] = mapped_column(Text)
-    collected_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    collected_at: Mapped[datetime] = _stamp()
+    updated_at: Mapped[datetime] = _stamp()
 
 
 class PostBrandRow(Base):
@@ -161,7 +179,7 @@ class ClassificationRow(Base):
     lang: Mapped[str | None] = mapped_column(Text)
     model_name: Mapped[str] = mapped_column(Text)
     model_version: Mapped[str] = mapped_column(Text)
-    classified_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    classified_at: Mapped[datetime] = _stamp()
 
 
 class ModelVersionRow(Base):
@@ -186,7 +204,7 @@ class ModelVersionRow(Base):
     model_name: Mapped[str] = mapped_column(Text)
     is_current: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
-    registered_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    registered_at: Mapped[datetime] = _stamp()
 
 
 class BrandDailyMetricRow(Base):
@@ -228,7 +246,7 @@ class BrandDailyMetricRow(Base):
     share_of_voice_reach: Mapped[float | None] = mapped_column(Float)
     share_of_voice_engagement: Mapped[float | None] = mapped_column(Float)
     sentiment_model_version: Mapped[str | None] = mapped_column(Text)
-    computed_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    computed_at: Mapped[datetime] = _stamp()
 
 
 class AlertRow(Base):
@@ -256,7 +274,7 @@ class AlertRow(Base):
     p_value: Mapped[float | None] = mapped_column(Float)
     severity: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
-    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    created_at: Mapped[datetime] = _stamp()
     notified_at: Mapped[datetime | None] = mapped_column(TZ)
     delivery_attempts: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -270,7 +288,7 @@ class CollectorStateRow(Base):
     source: Mapped[str] = mapped_column(Text, primary_key=True)
     scope: Mapped[str] = mapped_column(Text, primary_key=True)
     cursor: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
-    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    updated_at: Mapped[datetime] = _stamp()
 
 
 class QuarantineRow(Base):
@@ -287,4 +305,51 @@ class QuarantineRow(Base):
     error: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    created_at: Mapped[datetime] = _stamp()
+
+
+def _table(row: type[Base]) -> Table:
+    return Base.metadata.tables[row.__tablename__]
+
+
+BRANDS = _table(BrandRow)
+POSTS = _table(PostRow)
+POST_BRANDS = _table(PostBrandRow)
+CLASSIFICATIONS = _table(ClassificationRow)
+MODEL_VERSIONS = _table(ModelVersionRow)
+QUARANTINE = _table(QuarantineRow)
+
+
+def written_columns(table: Table, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The columns a writer supplies, in table order.
+
+    Leaves out what the database fills itself (identity keys and ``now()`` stamps) and
+    ``leave_out``, the columns another writer owns. Every other column is in the list, so a
+    writer whose rows lack a new column fails loudly instead of silently leaving it NULL.
+    """
+    unknown = set(leave_out) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    return tuple(
+        c.name
+        for c in table.columns
+        if c.identity is None and not c.info.get(STAMPED) and c.name not in leave_out
+    )
+
+
+def unique_constraint(table: Table) -> UniqueConstraint:
+    """The table's one unique constraint: the natural key its upsert conflicts on."""
+    found = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    if len(found) != 1:
+        raise ValueError(f"{table.name} has {len(found)} unique constraints, not one")
+    return found[0]
+
+
+def unique_key(table: Table) -> tuple[str, ...]:
+    """The columns of the table's one unique constraint (an ``ON CONFLICT`` target)."""
+    return tuple(c.name for c in unique_constraint(table).columns)
+
+
+def primary_key(table: Table) -> tuple[str, ...]:
+    """The primary key's columns, in order (an ``ON CONFLICT`` target)."""
+    return tuple(c.name for c in table.primary_key.columns)
