@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from grapevine.core.text import clean_text
-from warehouse.load import _copy, copy_text
+from warehouse.load import _copy, bind_values, copy_text
+from warehouse.models import (
+    CLASSIFICATIONS,
+    MODEL_VERSIONS,
+    primary_key,
+    unique_constraint,
+    written_columns,
+)
 
 SENTIMENT = "sentiment"
 ADVOCACY = "advocacy"
@@ -335,6 +342,15 @@ def pending_ranges(
     ]
 
 
+_MODEL_COLUMNS = written_columns(MODEL_VERSIONS)
+_REGISTER_MODEL = f"""
+INSERT INTO model_versions ({", ".join(_MODEL_COLUMNS)})
+VALUES ({bind_values(MODEL_VERSIONS, _MODEL_COLUMNS)})
+ON CONFLICT ({", ".join(primary_key(MODEL_VERSIONS))}) DO UPDATE SET is_current = true
+WHERE NOT model_versions.is_current
+"""
+
+
 def register_model(
     conn: Connection, task: str, model_name: str, model_version: str, details: dict[str, Any]
 ) -> None:
@@ -349,34 +365,40 @@ def register_model(
         {"task": task, "version": model_version},
     )
     conn.execute(
-        text(
-            """
-            INSERT INTO model_versions (task, model_version, model_name, is_current, details)
-            VALUES (:task, :version, :name, true, CAST(:details AS jsonb))
-            ON CONFLICT (task, model_version) DO UPDATE SET is_current = true
-            WHERE NOT model_versions.is_current
-            """
-        ),
+        text(_REGISTER_MODEL),
         {
             "task": task,
-            "version": model_version,
-            "name": model_name,
+            "model_version": model_version,
+            "model_name": model_name,
+            "is_current": True,
             "details": json.dumps(details),
         },
     )
 
 
-_LABEL_COLUMNS = (
-    "post_id",
-    "brand_id",
-    "task",
-    "label",
-    "confidence",
-    "probs",
-    "lang",
-    "model_name",
-    "model_version",
-)
+# In table order (warehouse.models); the row built in write_labels follows it.
+_LABEL_COLUMNS = written_columns(CLASSIFICATIONS)
+_UPSERT_LABELS = f"""
+INSERT INTO classifications ({", ".join(_LABEL_COLUMNS)})
+SELECT {", ".join(_LABEL_COLUMNS)} FROM _stage_labels
+ON CONFLICT ON CONSTRAINT {unique_constraint(CLASSIFICATIONS).name}
+DO NOTHING
+"""
+
+
+def _label_row(lab: Label) -> tuple[Any, ...]:
+    """The ``classifications`` row for ``lab``, in ``_LABEL_COLUMNS`` order."""
+    return (
+        lab.post_id,
+        lab.brand_id,
+        lab.task,
+        lab.label,
+        max(lab.probs.values()) if lab.probs else None,
+        json.dumps(lab.probs, sort_keys=True),
+        clean_text(lab.lang) if lab.lang else None,
+        lab.model_name,
+        lab.model_version,
+    )
 
 
 def write_labels(conn: Connection, labels: Sequence[Label]) -> int:
@@ -389,31 +411,7 @@ def write_labels(conn: Connection, labels: Sequence[Label]) -> int:
             f" SELECT {', '.join(_LABEL_COLUMNS)} FROM classifications WITH NO DATA"
         )
     )
-    rows = (
-        (
-            lab.post_id,
-            lab.brand_id,
-            lab.task,
-            lab.label,
-            max(lab.probs.values()) if lab.probs else None,
-            json.dumps(lab.probs, sort_keys=True),
-            clean_text(lab.lang) if lab.lang else None,
-            lab.model_name,
-            lab.model_version,
-        )
-        for lab in labels
-    )
-    _copy(conn, "_stage_labels", _LABEL_COLUMNS, copy_text(rows))
-    cols = ", ".join(_LABEL_COLUMNS)
-    result = conn.execute(
-        text(
-            f"""
-            INSERT INTO classifications ({cols})
-            SELECT {cols} FROM _stage_labels
-            ON CONFLICT ON CONSTRAINT uq_classifications_post_id_brand_id_task_model_version
-            DO NOTHING
-            """
-        )
-    )
+    _copy(conn, "_stage_labels", _LABEL_COLUMNS, copy_text(_label_row(lab) for lab in labels))
+    result = conn.execute(text(_UPSERT_LABELS))
     conn.execute(text("DROP TABLE _stage_labels"))
     return int(result.rowcount or 0)

@@ -18,10 +18,20 @@ from typing import Any, cast
 import orjson
 from psycopg2.extensions import connection as PgConnection  # noqa: N812
 from psycopg2.extras import execute_values
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from grapevine.core.domain import Brand, BrandMention, Post, QuarantineRecord
 from grapevine.core.text import clean_json, clean_text
+from warehouse.models import (
+    BRANDS,
+    POST_BRANDS,
+    POSTS,
+    QUARANTINE,
+    primary_key,
+    unique_key,
+    written_columns,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,35 +63,41 @@ class LoadStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-_POST_COLUMNS = (
-    "source",
-    "source_id",
-    "url",
-    "author_key",
-    "author_handle",
-    "author_followers",
-    "created_at",
-    "text",
-    "lang",
-    "parent_id",
-    "thread_id",
-    "likes",
-    "replies",
-    "reposts",
-    "score",
-    "is_c2c",
-    "raw",
-    "content_hash",
+# Column lists come from the table definitions (warehouse.models), in table order; the row
+# builders below produce their values in that order (tests/unit/test_load_columns.py checks).
+_POST_COLUMNS = written_columns(POSTS)
+_POST_KEY = unique_key(POSTS)
+# post_id is looked up by the post's key; the inherited columns are warehouse.threads' to write.
+_MENTION_WRITTEN = written_columns(
+    POST_BRANDS, leave_out=("post_id", "inherited", "inherited_from_post_id")
 )
-_MENTION_COLUMNS = (
-    "source",
-    "source_id",
-    "brand_id",
-    "mention_start",
-    "mention_end",
-    "matched_alias",
-    "brand_owned",
-)
+_MENTION_COLUMNS = (*_POST_KEY, *_MENTION_WRITTEN)
+_MENTION_KEY = primary_key(POST_BRANDS)
+_MENTION_VALUES = tuple(c for c in _MENTION_WRITTEN if c not in _MENTION_KEY)
+_BRAND_COLUMNS = written_columns(BRANDS)
+_BRAND_KEY = ("slug",)  # not the name: a renamed brand keeps its row (see sync_brands)
+_BRAND_VALUES = tuple(c for c in _BRAND_COLUMNS if c not in _BRAND_KEY)
+_QUARANTINE_COLUMNS = written_columns(QUARANTINE)
+
+
+def bind_values(table: Table, columns: Sequence[str]) -> str:
+    """``:name`` placeholders for ``columns``, cast where the driver sends text (JSONB)."""
+    return ", ".join(
+        f"CAST(:{c} AS jsonb)" if isinstance(table.columns[c].type, JSONB) else f":{c}"
+        for c in columns
+    )
+
+
+def set_excluded(columns: Sequence[str]) -> str:
+    """The ``DO UPDATE SET`` list that takes ``columns`` from the incoming row."""
+    return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+
+
+def changed(table: str, columns: Sequence[str]) -> str:
+    """True when the incoming row differs from the stored one in ``columns`` (NULL-safe)."""
+    stored = ", ".join(f"{table}.{c}" for c in columns)
+    incoming = ", ".join(f"EXCLUDED.{c}" for c in columns)
+    return f"({stored}) IS DISTINCT FROM ({incoming})"
 
 
 def _opt(value: str | None) -> str | None:
@@ -151,6 +167,15 @@ def _copy(conn: Connection, table: str, columns: Sequence[str], data: str) -> No
         cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
 
 
+_UPSERT_BRANDS = f"""
+INSERT INTO brands ({", ".join(_BRAND_COLUMNS)})
+VALUES ({bind_values(BRANDS, _BRAND_COLUMNS)})
+ON CONFLICT ({", ".join(_BRAND_KEY)}) DO UPDATE SET
+    {set_excluded(_BRAND_VALUES)}, updated_at = now()
+WHERE {changed("brands", _BRAND_VALUES)}
+"""
+
+
 def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
     """Upsert the watchlist's brands and return ``{name: id}``.
 
@@ -166,7 +191,7 @@ def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
             "slug": b.slug,
             "aliases": json.dumps(list(b.aliases)),
             "query": b.query,
-            "owned": json.dumps(list(b.owned_handles)),
+            "owned_handles": json.dumps(list(b.owned_handles)),
             "competitors": json.dumps(list(b.competitors)),
         }
         for b in brands
@@ -180,25 +205,7 @@ def sync_brands(conn: Connection, brands: Sequence[Brand]) -> dict[str, int]:
         ),
         rows,
     )
-    conn.execute(
-        text(
-            """
-            INSERT INTO brands (name, slug, aliases, query, owned_handles, competitors)
-            VALUES (:name, :slug, CAST(:aliases AS jsonb), :query, CAST(:owned AS jsonb),
-                    CAST(:competitors AS jsonb))
-            ON CONFLICT (slug) DO UPDATE SET
-                name = EXCLUDED.name, aliases = EXCLUDED.aliases, query = EXCLUDED.query,
-                owned_handles = EXCLUDED.owned_handles, competitors = EXCLUDED.competitors,
-                updated_at = now()
-            WHERE (brands.name, brands.aliases, brands.query, brands.owned_handles,
-                   brands.competitors)
-                  IS DISTINCT FROM
-                  (EXCLUDED.name, EXCLUDED.aliases, EXCLUDED.query, EXCLUDED.owned_handles,
-                   EXCLUDED.competitors)
-            """
-        ),
-        rows,
-    )
+    conn.execute(text(_UPSERT_BRANDS), rows)
     result = conn.execute(
         text("SELECT name, id FROM brands WHERE name = ANY(:names)"),
         {"names": [b.name for b in brands]},
@@ -291,72 +298,59 @@ def apply_batch(conn: Connection, batch: PreparedBatch) -> LoadStats:
     return stats
 
 
+# CREATE TABLE AS copies the column types but not the NOT NULL/identity constraints.
+_STAGE = f"""
+CREATE TEMP TABLE _stage_posts ON COMMIT DROP AS
+SELECT {", ".join(_POST_COLUMNS)} FROM posts WITH NO DATA;
+CREATE TEMP TABLE _stage_mentions ON COMMIT DROP AS
+SELECT {", ".join([*(f"p.{c}" for c in _POST_KEY), *(f"pb.{c}" for c in _MENTION_WRITTEN)])}
+FROM posts p CROSS JOIN post_brands pb WITH NO DATA
+"""
+
+_UPSERT_POSTS = f"""
+INSERT INTO posts ({", ".join(_POST_COLUMNS)})
+SELECT {", ".join(_POST_COLUMNS)} FROM _stage_posts
+ON CONFLICT ({", ".join(_POST_KEY)}) DO UPDATE SET
+    {set_excluded([c for c in _POST_COLUMNS if c not in _POST_KEY])}, updated_at = now()
+WHERE posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+RETURNING (xmax = 0) AS inserted
+"""
+
+# Mentions: drop the ones the new text no longer has, then upsert the current set.
+_DROP_STALE_MENTIONS = """
+DELETE FROM post_brands pb
+USING posts p, _stage_posts s
+WHERE pb.post_id = p.id AND p.source = s.source AND p.source_id = s.source_id
+  AND NOT EXISTS (
+      SELECT 1 FROM _stage_mentions m
+      WHERE m.source = s.source AND m.source_id = s.source_id
+        AND m.brand_id = pb.brand_id)
+"""
+
+_UPSERT_MENTIONS = f"""
+INSERT INTO post_brands (post_id, {", ".join(_MENTION_WRITTEN)})
+SELECT p.id, {", ".join(f"m.{c}" for c in _MENTION_WRITTEN)}
+FROM _stage_mentions m
+JOIN posts p ON p.source = m.source AND p.source_id = m.source_id
+ON CONFLICT ({", ".join(_MENTION_KEY)}) DO UPDATE SET {set_excluded(_MENTION_VALUES)}
+WHERE {changed("post_brands", _MENTION_VALUES)}
+"""
+
+
 def _load_posts(conn: Connection, batch: PreparedBatch, stats: LoadStats) -> None:
-    # CREATE TABLE AS copies the column types but not the NOT NULL/identity constraints.
-    conn.execute(
-        text(
-            f"CREATE TEMP TABLE _stage_posts ON COMMIT DROP AS"
-            f" SELECT {', '.join(_POST_COLUMNS)} FROM posts WITH NO DATA;"
-            "CREATE TEMP TABLE _stage_mentions (source text, source_id text, brand_id int,"
-            " mention_start int, mention_end int, matched_alias text, brand_owned bool)"
-            " ON COMMIT DROP"
-        )
-    )
+    conn.execute(text(_STAGE))
     _copy(conn, "_stage_posts", _POST_COLUMNS, batch.posts)
     _copy(conn, "_stage_mentions", _MENTION_COLUMNS, batch.mentions)
 
-    cols = ", ".join(_POST_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _POST_COLUMNS[2:])
-    result = conn.execute(
-        text(
-            f"""
-            INSERT INTO posts ({cols})
-            SELECT {cols} FROM _stage_posts
-            ON CONFLICT (source, source_id) DO UPDATE SET {updates}, updated_at = now()
-            WHERE posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash
-            RETURNING (xmax = 0) AS inserted
-            """
-        )
-    )
+    result = conn.execute(text(_UPSERT_POSTS))
     flags = [bool(r[0]) for r in result]
     inserted = sum(flags)
     stats.inserted += inserted
     stats.updated += len(flags) - inserted
     stats.unchanged += batch.n_posts - len(flags)
 
-    # Mentions: drop the ones the new text no longer has, then upsert the current set.
-    conn.execute(
-        text(
-            """
-            DELETE FROM post_brands pb
-            USING posts p, _stage_posts s
-            WHERE pb.post_id = p.id AND p.source = s.source AND p.source_id = s.source_id
-              AND NOT EXISTS (
-                  SELECT 1 FROM _stage_mentions m
-                  WHERE m.source = s.source AND m.source_id = s.source_id
-                    AND m.brand_id = pb.brand_id)
-            """
-        )
-    )
-    result = conn.execute(
-        text(
-            """
-            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end,
-                                     matched_alias, brand_owned)
-            SELECT p.id, m.brand_id, m.mention_start, m.mention_end, m.matched_alias, m.brand_owned
-            FROM _stage_mentions m
-            JOIN posts p ON p.source = m.source AND p.source_id = m.source_id
-            ON CONFLICT (post_id, brand_id) DO UPDATE SET
-                mention_start = EXCLUDED.mention_start, mention_end = EXCLUDED.mention_end,
-                matched_alias = EXCLUDED.matched_alias, brand_owned = EXCLUDED.brand_owned
-            WHERE (post_brands.mention_start, post_brands.mention_end,
-                   post_brands.matched_alias, post_brands.brand_owned)
-                  IS DISTINCT FROM
-                  (EXCLUDED.mention_start, EXCLUDED.mention_end,
-                   EXCLUDED.matched_alias, EXCLUDED.brand_owned)
-            """
-        )
-    )
+    conn.execute(text(_DROP_STALE_MENTIONS))
+    conn.execute(text(_UPSERT_MENTIONS))
     stats.mentions += batch.n_mentions
 
 
@@ -384,8 +378,8 @@ def _load_quarantine(conn: Connection, rows: list[tuple[Any, ...]], stats: LoadS
     with _raw(conn).cursor() as cur:
         written = execute_values(
             cur,
-            "INSERT INTO quarantine (source, source_ref, line_no, source_id, error, payload,"
-            " fingerprint) VALUES %s ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+            f"INSERT INTO quarantine ({', '.join(_QUARANTINE_COLUMNS)}) VALUES %s"
+            f" ON CONFLICT ({', '.join(unique_key(QUARANTINE))}) DO NOTHING RETURNING id",
             rows,
             fetch=True,
         )
