@@ -1,1 +1,1 @@
-"""Bundled demo data: fictional e-bike brands, their watchlist and its deterministic generator."""
+"""Bundled demo data: fictional e-bike brands and their watchlist (from tools/demo/generate.py)."""

@@ -8,11 +8,15 @@ day, the watchlist queries matter, and the injected Voltera episode is visible i
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import statistics
+import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ import yaml
 
 from tools.demo import generate as gen
 
+ROOT = Path(__file__).resolve().parents[2]
 POSTS = gen.DEMO_DIR / gen.POSTS_FILE
 BRANDS = gen.DEMO_DIR / gen.BRANDS_FILE
 REGENERATE = "run `python -m tools.demo.generate` and commit both files"
@@ -45,7 +50,7 @@ STR_FIELDS = ("source", "url", "author", "parent_id", "thread_id", "lang")
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    gen.generate(out)
+    gen.main(["--out-dir", str(out)])  # the command line, as a maintainer runs it
     return out
 
 
@@ -170,6 +175,72 @@ def test_file_is_plain_utf8_jsonl_with_fixed_key_order(raw_lines: list[str]) -> 
 def test_enough_lines_and_valid_posts(raw_lines: list[str], valid: list[dict[str, Any]]) -> None:
     assert len(raw_lines) >= 2200
     assert len(valid) >= 2000
+
+
+def test_the_bundled_files_are_where_the_generator_writes_them() -> None:
+    assert gen.DEMO_DIR == ROOT / "grapevine" / "demo"
+    assert POSTS.is_file() and BRANDS.is_file()
+
+
+# --- the generator is a build tool, its templates are data --------------------------------------
+
+
+def test_the_generator_is_not_part_of_the_runtime_package() -> None:
+    assert importlib.util.find_spec("grapevine.demo.generate") is None
+    assert not (ROOT / "grapevine" / "demo" / "generate.py").exists()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert not [p for p in include if fnmatch("tools", p) or fnmatch("tools.demo", p)], include
+
+
+def test_every_template_file_is_read() -> None:
+    read = {path for path in gen.TEMPLATES_READ if path.parent == gen.TEMPLATES_DIR}
+    assert sorted(gen.TEMPLATES_DIR.iterdir()) == sorted(read)
+    assert len(read) >= 5
+
+
+@pytest.mark.parametrize(
+    ("text", "read", "message"),
+    [
+        ('words:\n  - "yes"\n  - no\n', lambda t: t.strings("words"), "string, got False"),
+        ("words: []\n", lambda t: t.strings("words"), "expected a non-empty list"),
+        ('other:\n  - "a"\n', lambda t: t.strings("words"), "no table 'words'"),
+        (
+            'words:\n  - "a"\nextra:\n  - "b"\n',
+            lambda t: t.strings("words"),
+            "tables nobody reads: extra",
+        ),
+        ('words:\n  - ["a"]\n', lambda t: t.pairs("words"), "expected 2 entries, got 1"),
+        ('words:\n  - ["a", "1"]\n', lambda t: t.counted("words"), "integer, got '1'"),
+        ('words:\n  no: "o"\n', lambda t: t.words("words"), "string, got False"),
+        (
+            'words:\n  - {day: "2026-09-31", hour: 1}\n',
+            lambda t: [gen._day(r["day"], "here") for r in t.records("words", "day", "hour")],
+            "expected an ISO date",
+        ),
+        (
+            'words:\n  - {hour: 1, day: "2026-09-30"}\n',
+            lambda t: t.records("words", "day", "hour"),
+            "expected the fields day, hour",
+        ),
+    ],
+)
+def test_template_files_are_read_strictly(
+    tmp_path: Path, text: str, read: Callable[[gen.TemplateFile], object], message: str
+) -> None:
+    """A YAML slip (an unquoted ``no`` is False) must stop the generator, not change the data."""
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    with (
+        pytest.raises(gen.TemplateError, match=re.escape(message)),
+        gen.TemplateFile("t.yaml", tmp_path) as templates,
+    ):
+        read(templates)
+
+
+def test_template_strings_keep_unicode_and_escapes(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text('words:\n  - "no 🤦\u200d♂️ \\" \\u0000"\n', "utf-8")
+    with gen.TemplateFile("t.yaml", tmp_path) as templates:
+        assert templates.strings("words") == ('no 🤦\u200d♂️ " \x00',)
 
 
 # --- malformed input ------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Why it exists: ``grapevine demo``, the README walkthrough and many tests need a realistic stream
 of customer-to-customer talk about competing brands that works offline, is safe to publish and
 never changes under their feet. Real posts cannot be shipped (copyright, privacy), so every post
-here is fictional: composed from the templates and slot fillers below, about four invented e-bike
-brands, by invented handles, with URLs on reserved ``.example`` domains.
+here is fictional: composed from the templates and slot fillers in ``templates/*.yaml`` (next to
+this module), about four invented e-bike brands, by invented handles, with URLs on reserved
+``.example`` domains.
 
 What the data is meant to exercise:
 
@@ -39,6 +40,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 SEED = 20260901
 """Seed of the single random generator; change it and every byte of the output changes."""
@@ -375,1104 +378,237 @@ def brand_rules() -> list[BrandRule]:
     return [BrandRule(b.name, b.aliases, b.query) for b in BRANDS]
 
 
-# --- slot fillers ---------------------------------------------------------------------------------
+# --- templates ------------------------------------------------------------------------------------
+# The text the posts are made of lives in data files (templates/*.yaml next to this module), so
+# that this module holds the rules and a reviewer of new wording reads YAML, not Python. Each file
+# is read strictly: a YAML slip (an unquoted ``no`` read as False, a misspelt table name) would
+# otherwise change the output silently or leave a table unused.
 
-CITIES = (
-    "Lisbon", "Berlin", "Portland", "Leeds", "Lyon", "Utrecht", "Bilbao", "Melbourne",
-    "Montréal", "Zürich", "Kraków", "São Paulo", "Torino", "Kyoto", "Göteborg", "Wrocław",
-)  # fmt: skip
-PLACES = (
-    "to work", "up the big hill to school", "along the canal", "through the city centre",
-    "on gravel paths", "to the train station", "across the river every morning",
-    "around the lake", "to the farmers market", "in the rain all week", "home from night shifts",
-    "to the coast and back", "up to the old town", "through the park", "on the school run",
-)  # fmt: skip
-COMPONENTS = (
-    "battery", "charger", "motor", "display", "torque sensor", "rear hub", "brake pads", "chain",
-    "belt", "kickstand", "headlight", "rack", "throttle", "controller", "frame lock", "tyres",
-    "gear hub", "speed sensor", "mudguards", "saddle",
-)  # fmt: skip
-PRAISE = (
-    "the motor is whisper quiet",
-    "the range is easily {range} km on eco",
-    "it eats hills for breakfast",
-    "the belt drive needs basically zero maintenance",
-    "the app actually works, which is rare",
-    "support replaced a part in two days",
-    "it rides like a normal bike with superpowers",
-    "the battery still holds {pct2}% after a year",
-    "it folds in ten seconds and fits under my desk",
-    "the cargo box fits two kids and the weekly shop",
-    "the torque sensor makes the assist feel natural",
-    "the brakes are strong even in the rain",
-    "the lights are bright enough for unlit paths",
-    "the display is readable in full sun",
-    "it's light enough to carry up two flights of stairs",
-    "the build quality is superb, nothing rattles",
-    "charging takes under three hours",
-    "the gears shift smooth as butter",
-    "the frame feels rock solid at 25 km/h",
-    "it has survived a whole winter of salty roads",
-    "the tyres are grippy on wet cobbles",
-    "the dealer service has been excellent",
-    "it makes my {km} km commute feel like nothing",
-    "the riding position is super comfy for my bad back",
-    "the theft tracking in the app gives me real peace of mind",
-    "the battery pops out in a second so I charge it at my desk",
-    "the kickstand holds even with the kids on the back",
-    "the step-through frame is great for my knees",
-    "maintenance costs have been almost nothing",
-    "it still looks brand new after {months} months",
-    "the motor has loads of torque from a standstill",
-    "it's the first e-bike I've tried that doesn't feel like a moped",
-)
-PROBLEMS = (
-    "the motor cuts out on every hill",
-    "the display keeps freezing",
-    "the charger started clicking and then died",
-    "the app logs me out every single day",
-    "the belt snapped after {odo} km",
-    "the rear hub makes a grinding noise",
-    "the brakes squeal like a kettle",
-    "the frame lock jammed with the key inside",
-    "the range drops by half as soon as it's cold",
-    "the torque sensor lags for a full second",
-    "water got into the display after one rainy ride",
-    "the kickstand snapped on day {days}",
-    "a firmware update bricked the controller",
-    "the throttle sticks at full power",
-    "spare parts take {weeks} weeks to arrive",
-    "the battery won't charge past 80%",
-    "the headlight flickers on every bump",
-    "the rack cracked with just a backpack on it",
-    "the chain falls off every other ride",
-    "the pedal assist kicks in randomly at red lights",
-    "the paint chipped within a month",
-    "the battery rattles in the frame",
-    "error code E{digit}{digit2} keeps coming back",
-    "the spokes keep breaking on the rear wheel",
-    "the whole thing shuts off when it's below freezing",
-    "the gear hub slips under load",
-    "the handlebar creaks no matter what the shop does",
-    "the speed sensor reads twice my real speed",
-    "the battery lock broke and the pack fell out on the road",
-    "the motor overheats on a 10-minute climb",
-)
-EMOJI_POS = (
-    "😍", "🙌", "⚡", "🚲", "🔥", "💯", "🚴‍♀️", "🚴‍♂️", "😊", "👍", "🥳", "❤️", "✨", "👨‍👩‍👧",
-)  # fmt: skip
-EMOJI_NEG = ("😡", "🙄", "😤", "💀", "👎", "😭", "🤬", "😩", "🫠", "🤦‍♂️", "🤦‍♀️")
-EMOJI_SARCASM = ("🙃", "🙂", "👏", "🤡", "✨", "💅", "😌")
-EMOJI_NEUTRAL = ("🤔", "👀", "🧐", "🙏")
-HASHTAGS = (
-    "#ebike", "#ebikes", "#bikecommute", "#cycling", "#carfree", "#bikelife", "#cargobike",
-    "#velo", "#commute", "#ebikelife", "#fietsen", "#radfahren",
-)  # fmt: skip
-SO = ("so", "soooo", "sooo", "SO", "sooooooo", "so so")
-MONTH_NAMES = ("March", "April", "May", "June", "July", "August")
-URL_SITES = ("news.example", "velo-blog.example", "cyclingmag.example", "tube.example")
-PHOTO_SITES = ("imgs.example", "photos.example", "pix.example")
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_READ: list[Path] = []
+"""Every template file opened so far; a test checks that no file in the folder is left unread."""
 
-# Elongations that people type when excited or upset ("soooo good", "noooo").
-ELONGATE = {
-    "so": "o",
-    "love": "o",
-    "good": "o",
-    "great": "e",
-    "really": "a",
-    "happy": "y",
-    "much": "u",
-    "bad": "a",
-    "no": "o",
-    "never": "e",
-}
 
-# --- English templates ----------------------------------------------------------------------------
-# Slots: {b} brand as a customer spells it, {m}/{m2} two of its models, {B} official name,
-# {c}/{cm} a competitor and its model, {c2} a second competitor, {comp}/{comp2} components,
-# {praise}/{Praise}/{praise2}, {prob}/{Prob}/{prob2} (capitalised variants start a sentence),
-# {place}, {city}/{city2}, {km}, {range}, {odo}, {months}, {weeks}, {days}, {price}/{price2},
-# {pct}, {weight}/{weight2}, {digit}, {month_name}, {user}, {url}, {tag}, {so}, emoji {ep} {ep2}
-# {en} {en2} {es} {eq}, and for brand accounts {tagB} and {brand_url}.
+class TemplateError(ValueError):
+    """A template file does not have the shape the generator expects."""
 
-ADV_ROOT = (
-    "Honestly the {m} is the best thing I bought this year. {Praise}. {ep}",
-    "{months} months on my {m} and {praise}. Can't recommend it enough.",
-    "If you're on the fence about {b}: just do it. I ride {place} every day and {praise}.",
-    "Took my {m} {place} today, {km} km and still 60% battery left. {so} happy with it {ep}",
-    "Shoutout to {b} support, they sent a new {comp} within two days, no questions asked.",
-    "My neighbour kept asking about my bike so I let him try the {m}. He ordered one that night 😂",
-    "Sold the car in spring, bought a {m}. Zero regrets. {Praise}.",
-    "{b} just gets it right. {Praise}, and {praise2}.",
-    "Anyone saying {b} is overpriced hasn't ridden one. {Praise}.",
-    "People keep asking what e-bike to buy for {city}. My answer every time: {m}. {ep}",
-    "Wife was skeptical, now she steals my {m} every weekend. {Praise}.",
-    "Rode the {m} {place} in pouring rain, the {comp} didn't even flinch. Love this bike.",
-    "PSA for new riders: the {m} is the easiest e-bike to live with. {Praise}.",
-    "One year, {odo} km, zero issues with my {m}. Best purchase of my thirties.",
-    "Defending {b} here: yes it costs {price}, but {praise}. You get what you pay for.",
-    "The {comp} on the {m} is {so} good. Whoever designed it deserves a raise.",
-    "Bought my dad a {m} for his 70th. He now rides {place} daily and calls me to brag {ep}",
-    "Test rode five e-bikes in {city}, went home with a {m}. {Praise}.",
-    "Yes, I'm that person who won't shut up about {b}. {Praise}. Sorry not sorry.",
-    "My {m} just passed {odo} km. Still feels brand new. {tag}",
-    "Can confirm: {b} is worth every cent. {Praise}.",
-    "{b} fan for life. {Praise} and the local dealer in {city} is lovely.",
-    "Kid seat on the back of the {m}, {place}, smiles all round. Highly recommend for parents.",
-    "Just upgraded to the {m}. First impressions: {praise}. {ep}{ep2}",
-    "I was ready to hate the {m} but {praise}. Consider me converted.",
-    "Every time someone in {city} asks about my bike I tell them to get a {b}. {so} much fun.",
-    "Commuting on the {m} has saved me {price} in fuel this year. And I'm fitter. Win-win.",
-    "Not sponsored, just happy: the {m} is the real deal. {Praise}.",
-    "Quick review of my {m} after {weeks} weeks: {praise}; {praise2}. 9/10.",
-    "The {b} owners' group is great too, folks helped me set up the {comp} in minutes.",
-    "{b} replaced my {comp} under warranty without any fuss. That's how you keep customers.",
-    "My {m} climbs {place} like it's flat. Absolutely love it {ep}",
-    "Best decision of the year: buying a {m}. {Praise}.",
-    "Rented a {m} on holiday in {city}, bought one as soon as I got home.",
-    "I've owned three e-bikes and the {m} beats them all. {Praise}.",
-    "Go to any {b} dealer and ask for a test ride. You'll get it after five minutes.",
-    "Low-key obsessed with my {m}. {Praise} {ep}",
-    "Friends: stop asking. Yes, get the {m}. {Praise}.",
-    "The {m} handled the first frost {place} better than my car did. {b} nailed it.",
-    "Happy {b} owner here. {Praise}, {praise2}.",
-    "Riding {place} on the {m} is the best part of my day now.",
-    "The {comp} on my {m} is {so} smooth, it makes every other bike feel clunky.",
-    "Ten minutes faster to work on the {m} than by bus, and way more fun {ep}",
-    "Whoever is thinking about a {b}: the hype is real. {Praise}.",
-    "Got a flat {place}, the quick-release on the {m} made it a five-minute fix. Smart design.",
-    "Never thought I'd be an e-bike evangelist. Then I got a {m}. {Praise}.",
-    "Full service at {odo} km, mechanic said my {m} is in great shape. Built to last.",
-    "Mum (68) just did {km} km on her {m}. {b} made her fall in love with cycling again ❤️",
-    "The {m} + a good rain jacket = car-free life in {city}. Recommend!",
-    "Honest take: the {m} isn't cheap, but {praise}. I'd buy it again tomorrow.",
-    "My commute {place} used to be miserable. With the {m} it's the highlight of my morning.",
-    "{b} doing things right: {praise}. More brands should copy them.",
-    "Pro tip from a {b} owner: set assist to eco {place} and the range is ridiculous.",
-    "Three of my coworkers bought a {m} after trying mine. {b} should pay me commission 😄",
-    "{Praise}. That's all you need to know about the {m}.",
-    "Day {days} with the {m}: still grinning like an idiot {ep}",
-    "If your partner says you don't need a new bike, show them the {m}. Worked for me.",
-    "Look, the {m} is simply a great bike. {Praise}. Buy it.",
-    "The {m} made me leave the car at home five days a week. Thank you {b} 🙏",
-    "Loving the new {comp} on my {m}. {b} really listened to feedback.",
-    "Café stop {place} on the {m}, {km} km, barely used a third of the battery. Très bien 🥐",
-    "Déjà vu: second {b} in the family, because the first one was that good. {Praise}.",
-)
 
-BAD_ROOT = (
-    "Avoid {b}. {Prob}, and support hasn't answered in {weeks} weeks. {en}",
-    "My {m} is {months} months old and {prob}. Never again.",
-    "Warning to anyone looking at {b}: {prob}. Save your money.",
-    "Do NOT buy the {m}. {Prob} and the dealer in {city} just shrugs.",
-    "{b} customer service is a joke. {weeks} weeks waiting for a {comp}. {en}",
-    "Spent {price} on a {m} and {prob}. Feeling like an idiot.",
-    "Regret buying a {m}. {Prob}. Would not recommend to anyone.",
-    "Third warranty claim on my {m} this year. {Prob}. I'm done with {b}.",
-    "Stay away from {b} if you live somewhere hilly, {prob}.",
-    "Rode the {m} {place} and {prob}. Had to push it home.",
-    "How is {b} still selling the {m} when {prob}?",
-    "Friendly warning: {b} won't honour the warranty if you ride in rain. Which is... weather.",
-    "The {comp} on the {m} is garbage. {Prob}. {en}",
-    "I wanted to love my {m}. But {prob}, and {prob2}.",
-    "{b}: pretty website, terrible bikes. {Prob}.",
-    "Returned my {m} after {weeks} weeks. {Prob}. Got a refund after a fight.",
-    "Don't let the reviews fool you, the {m} is a lemon. {Prob}.",
-    "Selling my {m} at a loss just to be rid of it. {Prob}. {en}",
-    "Two months of emails to {b} about a broken {comp}. Nothing. Avoid.",
-    "The {m} looked great in the shop. Then {prob}. Then {prob2}.",
-    "Anyone else's {m} falling apart? {Prob}. Starting to think it's not just me.",
-    "Do yourself a favour and skip {b}. {Prob}.",
-    "Bought a {m} for the commute {place}. {Prob}. Back on the bus {en}",
-    "{b} quality has gone downhill. {Prob} on my second one too.",
-    "My local shop in {city} refuses to service {b} anymore. Says parts never arrive. Avoid.",
-    "Just a heads up: {prob} on the {m}, and {b} calls it 'normal behaviour'.",
-    "Nope. Never buying {b} again. {Prob}.",
-    "{price} for a bike where {prob}. Unbelievable. Avoid the {m}.",
-    "The {m} is all marketing. {Prob}, {prob2}.",
-    "If you need a reliable commuter, not the {m}. {Prob}.",
-    "Worst purchase of the year: my {m}. {Prob}. {en}{en2}",
-    "{b} support closed my ticket without fixing anything. {Prob}. Absolute clowns 🤡",
-    "Please don't buy a {m} for your kids. {Prob}. Not safe.",
-    "Had high hopes for {b}. {Prob}. Disappointed is an understatement.",
-    "My {m} has spent more time at the repair shop than on the road. {Prob}.",
-    "Neighbour's {m} and mine both have the same fault: {prob}. Seems systemic, {b}.",
-    "Hard pass on {b}. {Prob}, and the app is a privacy nightmare.",
-    "Dear {b}, {prob}. Fix your bikes before you launch new ones.",
-    "Day {days} of waiting for {b} to send the replacement {comp}. Avoid avoid avoid.",
-    "Told my friends to buy a {m}. Now I owe them an apology. {Prob}.",
-    "The {m} is {so} overhyped. {Prob}.",
-    "Shop mechanic in {city} laughed when he saw the {comp} on my {m}. Cheap parts everywhere.",
-    "{b} sells you a {price} bike with a {comp} that fails in {weeks} weeks. Pass.",
-    "The worst thing about my {m}? {Prob}. The second worst? {Prob2}.",
-    "Unpopular opinion: {b} is coasting on good marketing. {Prob}.",
-    "No no no, my {m} again. {Prob} {en}",
-    "I'm warning everyone I know about {b}. {Prob}.",
-    "Got my {m} back from warranty repair and {prob} again. Unreal.",
-    "Range on the {m} is a lie. Advertised {range} km, I get maybe {km}.",
-    "If {b} reads this: {prob}. Your customers deserve better.",
-    "Broke down {place} for the third time. {m}, never again. {en}",
-    "Cancelled my {m} preorder after reading the forum. {Prob} on too many bikes.",
-    "My {m} made it {odo} km before {prob}. Impressive, in the wrong way.",
-    "Not recommending {b} anymore. {Prob}, and they blamed me for it.",
-    "Really bad experience with {b}. {Prob}. {en}",
-)
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise TemplateError(f"{where}: expected a quoted string, got {value!r}")
+    return value
 
-SARCASM = (
-    "oh great, my {b} {comp} died again, love that for me {es}",
-    "Wow, {b} support answered in only {weeks} weeks. Truly world-class service {es}",
-    "Nothing says premium like a {price} {m} where {prob} {es}",
-    "Love how my {m} turns every ride into a surprise workout. Thanks {b} {es}",
-    "My {m} has a great new feature: {prob}. Innovation! {es}",
-    "Shoutout to {b} for teaching me patience. {weeks} weeks and counting for a new {comp} {es}",
-    "Can't wait for the next {m} firmware update that breaks the {comp} again {es}",
-    "Good news: my {m} is lighter now. Bad news: it's because the {comp} fell off {es}",
-    "{b}: for when you want the thrill of not knowing if you'll make it home {es}",
-    "Pushing a 25 kg {m} up the hill is definitely the workout I signed up for {es}",
-    "Oh cool, {prob}. Exactly what I wanted from my {m} {es}",
-    "Best thing about the {m}? The bus pass I had to buy when it broke {es}",
-    "Yay, another {b} email about new colours while my {comp} is still broken {es}",
-    "Sure, {b}, the {comp} rattling is 'a feature'. Love that for you {es}",
-    "My {m} is very eco-friendly: it spends most of its time not moving {es}",
-    "Five stars to {b} for the free cardio whenever {prob} {es}",
-    "Really impressed how fast my {m} went from 'new bike' to 'garage decoration' {es}",
-    "Love paying {price} to be a beta tester for {b} {es}",
-    "Another day, another {b} error code. Collect them all! {es}",
-    "My {m} and I have a deep bond now. I carry it home most days {es}",
-    "Thanks {b}, I always wanted a {price} paperweight {es}",
-)
 
-NEU_ROOT = (
-    "Thinking about a {m} for the commute {place}. Anyone here own one? How's the {comp}?",
-    "Does the {m} fit a child seat? Can't find it in the specs.",
-    "{b} announced the {m} will cost {price} in the EU from next month.",
-    "Spec sheet for the {m}: {range} km claimed range, 250 W motor, {weight} kg.",
-    "Anyone know if {b} ships spare parts to {city}?",
-    "Is the {m} OK for someone who is 1.95 m tall?",
-    "Looking at a used {m} for {price}. What should I check before buying?",
-    "How long does the {m} battery take to charge from empty?",
-    "Where is the nearest {b} dealer to {city}? Their store locator is down.",
-    "{b} is opening a showroom in {city} according to the local paper.",
-    "Question for {b} owners: do you keep the battery inside over winter?",
-    "What tyre pressure are people running on the {m}?",
-    "Saw a {m} {place} today, first one I've seen in the wild.",
-    "Which display does the {m} use? Trying to find a screen protector.",
-    "{b} just published a firmware changelog for the {m}: {comp} tweaks and bug fixes.",
-    "Insurance question: does anyone insure a {m} separately or through home insurance?",
-    "The {m} weighs {weight} kg according to the spec page. Is that with the battery?",
-    "Is the {m} legal on bike paths in {city}? It says 25 km/h limited.",
-    "Trying to decide between the {m} and the {m2}. Thoughts?",
-    "Price check: the {m} is {price} at my local shop. Is that normal?",
-    "Anyone commute {place} on a {m}? How long does the battery last in practice?",
-    "{b} has {pct}% off the {m} this weekend according to a newsletter I got.",
-    "Does {b} sell a second battery for longer tours?",
-    "New {b} catalogue is out, the {m} now comes in dark green.",
-    "How loud is the motor on the {m}? I carry my bike up to a flat, neighbours are light sleepers",
-    "Curious: how many of you bought your {m} through a cycle-to-work scheme?",
-    "Looking for a {b} owners group in {city}. Does one exist?",
-    "What lock fits the frame of the {m}?",
-    "Did {b} recall something? Saw a post about the {comp} but can't find the source.",
-    "Can you ride the {m} without assist if the battery runs out? How heavy does it feel?",
-    "Got quoted {price} for a replacement {comp} for the {m}. Is that the going rate?",
-    "Article: '{b} doubles production as e-bike demand grows in {city}' {url}",
-    "Is there a {b} app for Android or only iOS?",
-    "Does anybody know the wheel size on the {m}?",
-    "Spotted {b} at the trade fair in {city}. New colours, same frame.",
-    "Any {b} owners who take their bike on the train? Does it fit the racks?",
-    "The {m} review from the cycling mag is up: {url}",
-    "Moving to {city} next month, is the {m} enough for the hills there?",
-    "Fun fact: {b} started as a two-person workshop. Saw it in a documentary.",
-    "Is the {m} belt or chain? Conflicting info online.",
-    "Poll: how far is your daily ride on your {m}? Mine is {km} km.",
-    "What does the blinking orange light on the {m} display mean?",
-    "Can I put a front basket on the {m} or does it block the headlight?",
-    "{b} raised prices by {pct}% across the range starting today.",
-    "Anyone upgraded the {comp} on a {m}? Worth it?",
-    "Does {b} offer test rides in {city}?",
-    "Just joined the {b} owners forum. Hi all, picking up my {m} on Saturday.",
-    "Is the {m} water resistant enough for daily rain?",
-    "How does {b} handle warranty if you bought the bike second hand?",
-    "Naïve question maybe: does the {m} charge from a normal wall socket?",
-    "Which {b} model is best for a rider who is 1.58 m? The {m} or the {m2}?",
-)
+def _number(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TemplateError(f"{where}: expected an integer, got {value!r}")
+    return value
 
-# A post praising one brand and trashing another: {b} gets advocacy, {c} badvocacy. Used the
-# other way round (the brand as {c}) when the brand is the one being warned against.
-COMP_WIN = (
-    "Switched from {c} to {b}, best decision ever. {Praise}.",
-    "Had a {cm} for a year, {prob}. Got a {m} last month and {praise}. Night and day.",
-    "{b} > {c}. Not even close. {Praise}.",
-    "Tried the {cm} and the {m} back to back. The {c} felt cheap, the {m} felt premium.",
-    "If you're choosing between {b} and {c}: go {b}. {c} support is a black hole.",
-    "Sold my {cm} after {prob}. The {m} has been flawless since. {ep}",
-    "Everyone recommended {c} to me. Glad I ignored them and bought a {m}. {Praise}.",
-    "{c} owners, I see you pushing your bikes up the hill while my {m} cruises past {ep}",
-    "After two dead batteries on my {cm} I switched to {b}. {Praise}.",
-    "Dealer tried to sell me a {cm}. Test rode the {m} next door instead. No contest.",
-    "Unpopular take: {b} quietly beats {c} on every spec that matters, and {c} breaks more.",
-    "Replaced my {cm} with a {m}. Range went up, headaches went down.",
-    "Friendly advice: skip {c}, get {b}. Been on both, {praise}.",
-    "Moved from {c} to {b} last spring. {Praise}. Should've done it sooner.",
-    "{c} quoted {weeks} weeks for a new {comp}. {b} did it in two days. Guess who I'm buying next.",
-    "The {m} is what the {cm} should have been.",
-    "My {cm} lived at the repair shop. My {m} lives {place}. Easy choice.",
-    "Ditched {c} for {b} and I'm never looking back {ep}",
-    "{b} for the win. {c} can keep their fancy ads and their flaky {comp}.",
-    "Rode my friend's {cm} today. Made me appreciate my {m} even more, that thing rattles lol",
-    "Coming from {c}, the {m} feels like a spaceship. {Praise}.",
-    "Don't buy {c}, buy {b}. That's the whole review.",
-    "Took the {m} and a {cm} {place} side by side. {b} won on range, comfort and noise.",
-    "Wish I'd gone {b} from the start instead of wasting {price} on a {cm}.",
-    "{c} was fine until {prob}. {b} has been fine, full stop.",
-)
 
-COMP_NEUTRAL = (
-    "{b} or {c} for a 15 km commute with one hill? Help me decide.",
-    "Anyone compared the {m} and the {cm} on range in winter?",
-    "{b} vs {c}: which one has better dealer coverage in {city}?",
-    "Spec comparison: {m} ({weight} kg) vs {cm} ({weight2} kg). Both around {price}.",
-    "Torn between {b} and {c}. Budget is {price}. Go.",
-    "Does anyone own both a {b} and a {c}? How do the motors compare?",
-    "Comparison video of the {m} and the {cm} is out: {url}",
-    "Same price, {b} or {c}? I mostly ride {place}.",
-    "Is it true that {b} and {c} use the same battery supplier?",
-    "Which holds value better second hand, {b} or {c}?",
-    "Test riding the {m} and the {cm} this Saturday, anything I should check?",
-    "Trade show recap: {b} showed a new cargo frame, {c} focused on software.",
-    "Price watch: {m} {price}, {cm} {price2}. Both down a bit this month.",
-    "For a 1.60 m rider, {m} or {cm}? Both frames look big.",
-    "{b} and {c} both announced autumn updates today.",
-)
+def _items(value: object, where: str) -> list[object]:
+    if not isinstance(value, list) or not value:
+        raise TemplateError(f"{where}: expected a non-empty list, got {value!r}")
+    return list(value)
 
-# Three brands in one post; the letters give the stance toward {b}, {c} and {c2}.
-MULTI3 = (
-    (
-        "Test rode {b}, {c} and {c2} today. {b} felt best by far, {c2} rattled like a tin can.",
-        "anb",
-    ),
-    ("Tier list for commuters: {b} top tier, {c} middle, {c2} avoid.", "anb"),
-    ("{b}, {c} or {c2} for a hilly commute? Budget {price}.", "nnn"),
-    (
-        "Our office bike shed today: three {b}, two {c} and one {c2}. E-bikes are taking over.",
-        "nnn",
-    ),
-    ("Owned a {c2}, then a {c}, now a {b}. Only the {b} never let me down.", "abb"),
-    ("Reviewing {b}, {c} and {c2} side by side next week. Questions welcome.", "nnn"),
-    ("{c} and {c2} both gave me {comp} problems. {b} has been perfect.", "abb"),
-    ("Why does everyone compare {b} to {c} and {c2}? Different price classes.", "nnn"),
-    ("Avoid {b}; {c} and {c2} are both better built for the money.", "baa"),
-    ("{c} is a solid choice and so is {b}. Just not {c2}, trust me.", "aab"),
-    ("Group ride today with {b}, {c} and {c2} riders all together. Nice to see.", "nnn"),
-    ("The dealer in {city} now carries {b}, {c} and {c2}.", "nnn"),
-    ("{b} was the worst of the three I tried; {c} and {c2} both felt solid.", "baa"),
-    (
-        "Ranking after a year in the bike club: 1. {b} 2. {c} 3. {c2}, whose riders complain most.",
-        "anb",
-    ),
-)
 
-ADV_REPLY = (
-    "Had my {m} for {months} months, zero issues. Go for it.",
-    "Get the {m}. {Praise}.",
-    "+1 for {b}. {Praise}.",
-    "I ride {place} on a {m} every day, {praise}. You won't regret it.",
-    "Their support is great in my experience, {b} fixed my {comp} in two days.",
-    "Mine's been flawless. {b} is the safe choice.",
-    "Agree with everyone recommending {b}, {praise}.",
-    "Can't speak for the other brands but my {m} has been perfect.",
-    "Go {b}, especially for hills. {Praise}.",
-    "Same experience here, the {m} is brilliant {ep}",
-    "My partner and I both ride {b}. Highly recommend.",
-    "I was in the same spot last year and picked the {m}. Very happy.",
-    "Don't overthink it, the {m} is great value.",
-    "Bought one used, still going strong. {b} builds them well.",
-    "Honestly the {comp} alone makes the {m} worth it.",
-    "Happy {b} owner for {months} months. {Praise}.",
-    "Counterpoint: my {m} has been rock solid. {Praise}.",
-    "Sorry you got a bad one, but most of us love our {b}. Get it swapped, it's worth it.",
-    "Yes! The {m} is {so} good for that.",
-    "The dealer in {city} is great for {b} service, ask for Sam.",
-    "Your budget fits the {m}, and {praise}.",
-    "The {m} range is legit, I get {range} km on eco.",
-    "Try the {m}. {Praise}.",
-    "Seconding the {m}. My commute {place} is a joy now.",
-    "I'd pick {b} again in a heartbeat.",
-    "Had the same worry, but the {m} handles rain perfectly.",
-    "Go {b}, their warranty actually means something.",
-    "My {m} is {months} months old and still feels new.",
-    "{b} every time. {Praise}.",
-    "The {m} fits a child seat fine, we use it daily {ep}",
-)
+def _fields(value: object, where: str) -> dict[str, object]:
+    if not isinstance(value, dict) or not value:
+        raise TemplateError(f"{where}: expected a non-empty mapping, got {value!r}")
+    return {_text(key, f"{where} (a key)"): item for key, item in value.items()}
 
-BAD_REPLY = (
-    "I'd avoid {b}. {Prob}.",
-    "Mine did the same. {b} support was useless.",
-    "Had a {m}, {prob}. Sold it.",
-    "Don't. {Prob} on mine after {months} months.",
-    "Same here, {prob}. Avoid the {m}.",
-    "Look elsewhere. {b} won't help you when things break.",
-    "Not the {m}. {Prob}.",
-    "+1 to avoiding {b}. Took {weeks} weeks to get a {comp}.",
-    "I've seen three of the {m} at my shop this month with the same fault.",
-    "Return it while you still can. {b} won't fix it.",
-    "Same problem with my {m}. {b} told me it's normal. It isn't.",
-    "Honestly skip {b}. {Prob}.",
-    "My {m} did exactly this. Then {prob2}.",
-    "Can confirm, {b} quality is a lottery.",
-    "Oof, another one. Glad I returned my {m}.",
-    "You're not alone, {prob} on my {m} too {en}",
-    "{b} ghosted me for {weeks} weeks. Good luck.",
-    "Wouldn't recommend {b} to my worst enemy tbh.",
-    "That's the {comp} on the {m}, known weak point. Avoid.",
-    "Sell it and get anything but a {b}.",
-    "Same. {m} owner, regretting it daily.",
-    "Warranty on {b} is a joke, they'll blame you.",
-    "I went through two of those {comp} parts on my {m}. Never again.",
-    "My mechanic refuses to work on {b} now.",
-    "Yep, {b} quality control is nonexistent.",
-    "Had to push my {m} home twice. Avoid.",
-    "Nope, the {m} isn't worth {price}.",
-    "Mine's back at the shop again. {b}, please.",
-    "Every {b} owner I know has a horror story.",
-    "Save yourself the hassle, not {b}.",
-)
 
-NEU_REPLY = (
-    "What year is your {m}? The older ones have a different {comp}.",
-    "Did you contact {b} support yet?",
-    "The {m} manual says to top up the battery every {weeks} weeks in storage.",
-    "Check the {b} website, they have a serial number lookup.",
-    "Which {b} model exactly?",
-    "I think {b} changed the {comp} supplier this year, not sure.",
-    "The {m} is {weight} kg without the battery iirc.",
-    "{b} has a dealer in {city}, might be worth a call.",
-    "Is that the {m} or the {m2}? They're different frames.",
-    "You can order {b} spare parts online, took {days} days for me.",
-    "{b} posted a how-to video for that: {url}",
-    "Following, also considering a {m}.",
-    "Depends on your budget, the {m} is around {price} now.",
-    "Ask the {b} dealer for a test ride first.",
-    "Did the {m} come with the {comp} pre-installed?",
-    "Not sure about the {m}, never ridden one. Maybe ask on the owners forum.",
-    "Which firmware is your {m} on?",
-    "{b} has a {pct}% discount for students, fyi.",
-    "Curious too. Anyone else with a {m}?",
-    "Is the {b} warranty transferable? Would matter for a used one.",
-)
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    return tuple(_text(item, f"{where}[{i}]") for i, item in enumerate(_items(value, where)))
 
-# Replies that mention no brand: customers advising each other in the thread's context.
-FILLER = (
-    "Thanks, that's really helpful",
-    "Following",
-    "Great thread, saving this",
-    "Same question here",
-    "What's your commute like?",
-    "Do you have hills where you live?",
-    "Thanks all, ordered mine today",
-    "This community is the best",
-    "How much did you pay in the end?",
-    "Get a good lock whatever you buy",
-    "Mudguards. Always get mudguards",
-    "Test ride first, always",
-    "Wear a helmet too please",
-    "Check your tyre pressure first, it solves half the problems",
-    "Ha, my partner says the same thing",
-    "Some shops give discounts in autumn, worth asking",
-    "Welcome to the club",
-    "Good luck with the decision",
-    "That's a long commute, respect",
-    "Update us when you've decided",
-    "Look into a cycle-to-work scheme, it saves a lot",
-    "Sounds like a loose connector, check the cables",
-    "Mine does that when it's below 0 °C",
-    "Have you tried turning it off and on again? 😅",
-    "Congrats on the new ride",
-    "How's the range in winter?",
-    "I'm in the same boat",
-    "Insurance is worth it, mine got stolen last year",
-    "Nice photo",
-    "Keep the receipt, just in case",
-)
-FILLER_OPENERS = ("", "", "Thanks! ", "Ha, ", "Honestly, ", "Good point. ", "Agreed. ", "+1. ",
-                  "Oh nice. ", "Hmm, ", "Tbh ", "Lol. ")  # fmt: skip
-FILLER_CLOSERS = (
-    ("", ".", "!", " 🙂", " 👍", " lol", " 🚲", ". Good luck!", ". Thanks for sharing.", " 🙏",
-     "!!", "..."),
-    ("", "!", " 🙂", " 👍", " 🚲", " 🙏", "...", " 😅", " ❤️", " 👀", " 😊", "!!"),
-)  # fmt: skip
-"""Sentence endings for unbranded replies: [0] English, [1] any other language."""
-OP_FOLLOWUP = (
-    "Thanks everyone, really helpful",
-    "Update: took it to the shop, it was a loose cable",
-    "Update: ordered one, will report back",
-    "Appreciate all the replies",
-    "Ok so it's not just me",
-    "Good to know, thanks",
-    "Update: support finally answered",
-    "Update: test ride booked for Saturday",
-    "Update: got a partial refund",
-    "Thanks, I'll check the connector tonight",
-)
 
-HN_ROOT = (
-    ("Show HN: An open-source battery health logger for {m} owners", "n"),
-    ("Ask HN: Anyone commuting on an e-bike? Looking at {b}", "n"),
-    ("I reverse-engineered the {b} display protocol {url}", "n"),
-    ("{b} is hiring embedded firmware engineers (remote, EU)", "n"),
-    ("Ask HN: How do you keep an e-bike battery healthy? Mine is a {m}", "n"),
-    ("{b} publishes the service manual for the {m} under CC-BY {url}", "n"),
-)
-HN_REPLY = (
-    ("I've had a {m} for {months} months; the firmware is surprisingly well engineered.", "a"),
-    ("{b}'s firmware is locked down and the battery is proprietary. I'd avoid them for that.", "b"),
-    ("Does the {b} controller speak CAN or UART?", "n"),
-    ("The {m} BMS logs cell voltages over BLE if you enable developer mode.", "n"),
-    ("Fwiw {b} answered my right-to-repair question within a day. Good company.", "a"),
-    ("Cheap cells, expensive brand. {b} is a pass for me after {prob}.", "b"),
-)
+def _row(value: object, where: str, width: int) -> list[object]:
+    row = _items(value, where)
+    if len(row) != width:
+        raise TemplateError(f"{where}: expected {width} entries, got {len(row)}")
+    return row
+
+
+def _record(value: object, where: str, names: tuple[str, ...]) -> dict[str, object]:
+    record = _fields(value, where)
+    if tuple(record) != names:
+        raise TemplateError(f"{where}: expected the fields {', '.join(names)}, got {value!r}")
+    return record
+
+
+class TemplateFile:
+    """One templates/*.yaml file: a mapping of named tables, each taken once and type-checked.
+
+    Used as a context manager; leaving the block fails if a table in the file was never taken, so
+    a misspelt or forgotten table cannot sit there unused.
+    """
+
+    def __init__(self, name: str, folder: Path = TEMPLATES_DIR) -> None:
+        self.name = name
+        TEMPLATES_READ.append(folder / name)
+        text = (folder / name).read_text(encoding="utf-8")
+        self._tables = _fields(yaml.safe_load(text), name)
+        self._unread = list(self._tables)
+
+    def __enter__(self) -> TemplateFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None and self._unread:
+            raise TemplateError(f"{self.name}: tables nobody reads: {', '.join(self._unread)}")
+
+    def _take(self, key: str) -> tuple[object, str]:
+        if key not in self._tables:
+            raise TemplateError(f"{self.name}: no table {key!r}")
+        self._unread.remove(key)
+        return self._tables[key], f"{self.name}: {key}"
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        """A list of strings."""
+        return _strings(*self._take(key))
+
+    def pairs(self, key: str) -> tuple[tuple[str, str], ...]:
+        """A list of ``[string, string]`` rows."""
+        value, where = self._take(key)
+        rows = (_row(item, f"{where}[{i}]", 2) for i, item in enumerate(_items(value, where)))
+        return tuple((_text(a, where), _text(b, where)) for a, b in rows)
+
+    def counted(self, key: str) -> tuple[tuple[str, int], ...]:
+        """A list of ``[string, integer]`` rows."""
+        value, where = self._take(key)
+        rows = (_row(item, f"{where}[{i}]", 2) for i, item in enumerate(_items(value, where)))
+        return tuple((_text(a, where), _number(n, where)) for a, n in rows)
+
+    def keyed(self, key: str) -> dict[str, tuple[str, ...]]:
+        """A mapping from names to lists of strings."""
+        value, where = self._take(key)
+        return {k: _strings(v, f"{where}.{k}") for k, v in _fields(value, where).items()}
+
+    def nested(self, key: str) -> dict[str, dict[str, dict[str, tuple[str, ...]]]]:
+        """Three levels of names over lists of strings (language, stance, role)."""
+        value, where = self._take(key)
+        return {
+            a: {
+                b: {
+                    c: _strings(v, f"{where}.{a}.{b}.{c}")
+                    for c, v in _fields(roles, f"{where}.{a}.{b}").items()
+                }
+                for b, roles in _fields(stances, f"{where}.{a}").items()
+            }
+            for a, stances in _fields(value, where).items()
+        }
+
+    def words(self, key: str) -> dict[str, str]:
+        """A mapping from strings to strings."""
+        value, where = self._take(key)
+        return {k: _text(v, f"{where}.{k}") for k, v in _fields(value, where).items()}
+
+    def records(self, key: str, *names: str) -> list[dict[str, object]]:
+        """A list of mappings with exactly these fields, in this order."""
+        value, where = self._take(key)
+        return [
+            _record(item, f"{where}[{i}]", names) for i, item in enumerate(_items(value, where))
+        ]
+
+
+def _day(value: object, where: str) -> date:
+    text = _text(value, where)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise TemplateError(f"{where}: expected an ISO date, got {value!r}") from exc
+
+
+# Slot fillers: the words, places and emoji that go into the templates' {slots}.
+with TemplateFile("fillers.yaml") as _t:
+    CITIES = _t.strings("cities")
+    PLACES = _t.strings("places")
+    COMPONENTS = _t.strings("components")
+    PRAISE = _t.strings("praise")
+    PROBLEMS = _t.strings("problems")
+    EMOJI_POS = _t.strings("emoji_pos")
+    EMOJI_NEG = _t.strings("emoji_neg")
+    EMOJI_SARCASM = _t.strings("emoji_sarcasm")
+    EMOJI_NEUTRAL = _t.strings("emoji_neutral")
+    HASHTAGS = _t.strings("hashtags")
+    SO = _t.strings("so")
+    MONTH_NAMES = _t.strings("month_names")
+    URL_SITES = _t.strings("url_sites")
+    PHOTO_SITES = _t.strings("photo_sites")
+    ELONGATE = _t.words("elongate")
+
+# English posts and replies; the slots are listed in english.yaml.
+with TemplateFile("english.yaml") as _t:
+    ADV_ROOT = _t.strings("adv_root")
+    BAD_ROOT = _t.strings("bad_root")
+    SARCASM = _t.strings("sarcasm")
+    NEU_ROOT = _t.strings("neu_root")
+    COMP_WIN = _t.strings("comp_win")
+    COMP_NEUTRAL = _t.strings("comp_neutral")
+    MULTI3 = _t.pairs("multi3")
+    ADV_REPLY = _t.strings("adv_reply")
+    BAD_REPLY = _t.strings("bad_reply")
+    NEU_REPLY = _t.strings("neu_reply")
+    FILLER = _t.strings("filler")
+    FILLER_OPENERS = _t.strings("filler_openers")
+    _closers = _t.keyed("filler_closers")
+    FILLER_CLOSERS = (_closers["english"], _closers["other"])
+    """Sentence endings for unbranded replies: [0] English, [1] any other language."""
+    OP_FOLLOWUP = _t.strings("op_followup")
+    HN_ROOT = _t.pairs("hn_root")
+    HN_REPLY = _t.pairs("hn_reply")
+    PROMO = _t.strings("promo")
+    SUPPORT = _t.strings("support")
+    SUPPORT_AGENTS = _t.strings("support_agents")
+    DECOY_STREET = _t.strings("decoy_street")
+    DECOY_STREET_BRANDED = _t.pairs("decoy_street_branded")
+    DECOY_ZEPHYR = _t.strings("decoy_zephyr")
+    DECOY_ZEPHYR_BRANDED = _t.pairs("decoy_zephyr_branded")
 
 # The episode: Voltera batteries swell and chargers fail.
-EP_BAD_ROOT = (
-    "PSA: my {m} battery swelled overnight. The casing is bulging. Unplugged it and put it on the "
-    "balcony. Avoid {b} until they fix this. {en}",
-    "{b} charger just died with a pop and a burning smell. Second one this month. Anyone else?",
-    "My {b} battery swelled after the latest firmware. Anyone else?? {en}",
-    "Avoid {b} until they fix the charger issue. Mine melted the plug.",
-    "WARNING: do not charge your {m} overnight. My battery got hot enough to smell. {b} is silent.",
-    "So the {b} battery thing is real. Mine won't hold a charge and the pack is warm to the touch.",
-    "Woke up to a dead {m} and a charger that smells like burnt plastic. Thanks {b} {en}",
-    "{b} owners: check your batteries. Mine is swollen and the frame cover won't close.",
-    "The forum is full of {b} battery failures this week. Mine just joined the club {en}",
-    "Not buying {b} again. Battery swelled, charger dead, support queue {days} days.",
-    "If you're about to buy a {m}: wait. The battery and charger problems are everywhere now.",
-    "My {m} charger went from green light to smoke in ten minutes. Get it together {b}.",
-    "Advice from {b} support: 'keep using it'. With a swollen battery. No thanks.",
-    "Reporting this everywhere: {b} batteries swelling, chargers failing. Don't charge indoors.",
-    "Day {days} without my bike because the {b} battery died. No replacement in sight. Avoid.",
-    "{b} battery swelled and cracked the casing on my {m}. Photos: {url}",
-    "Cancelled my {m} order. Not risking a swelling battery in my hallway.",
-    "Our building manager banned {b} e-bikes from the bike room after two batteries swelled.",
-    "Friends don't let friends charge a {b} right now. Battery and charger faults everywhere.",
-    "Second {b} charger to fail on me. Warranty swap took {weeks} weeks last time. Avoid.",
-    "Dear {b}, a battery that swells after {months} months is not 'within spec'.",
-    "The {b} battery problem is way bigger than they admit. Half our riding group has it.",
-    "{b} batteries are swelling and they're still running ads. Wild. Avoid until fixed.",
-    "Just saw my {m} battery bulging after charging. Absolutely terrified. {b} please respond.",
-    "Hey {b}, maybe pause the marketing and recall the chargers? Mine died today.",
-)
-EP_BAD_REPLY = (
-    "Same here, my {b} battery swelled last night too.",
-    "Confirming. {m}, bought in {month_name}, battery is bulging.",
-    "Mine too. {b} charger dead after {days} days.",
-    "Add me to the list. {b} battery won't charge past 40% and gets hot.",
-    "Same batch maybe? My {m} serial starts with VB-2{digit}.",
-    "Happened to my brother's {m} yesterday. Avoid {b} for now.",
-    "Yep, {b} charger failed this morning. Smelled like burning.",
-    "Me too!! {b} support just sends a form letter {en}",
-    "Our whole office rides {b} and three batteries are swollen. Not a coincidence.",
-    "Confirmed on my {m}. Unplugged, outside, waiting for {b}.",
-    "Same thing, different city ({city}). {b} needs a recall.",
-    "Another report for this thread. {b}, this is a pattern.",
-    "My {b} charger light blinks red and then nothing. Dead.",
-    "Same with mine. Don't charge your {b} indoors until they say something.",
-    "I'm returning my {m}. Not worth the fire risk.",
-    "Yup. {b} battery swelled, the dealer in {city} says they have ten more like it.",
-    "Just checked mine after reading this: the {b} pack is bulging. Thanks for the warning.",
-    "Same here, avoid {b} until they fix it.",
-    "My {m} battery died mid-ride {place}. Pushed it home. Now I see this thread.",
-    "+1, {b} charger clicked and died. Ordered a third-party one.",
-    "Exactly the same on my {m}. {b} wants photos and a three-week wait.",
-    "Can confirm, swollen {b} battery here too {en}",
-    "The shop in {city} told me to stop riding my {m} until {b} issues a fix.",
-    "My second {b} battery this year. Same swelling. Done.",
-    "{b} charger fried my wall socket. Not even joking.",
-)
-EP_NONE = (
-    "Is the {b} battery issue affecting the {m} too or only older models?",
-    "{b} says a firmware update for the charger is coming. No date yet.",
-    "News: {b} is 'investigating reports' of battery swelling, per a statement today.",
-    "Which {b} serial numbers are affected? Anyone got a list?",
-    "Does the {b} battery problem only happen with the original charger?",
-    "Local news in {city} picked up the {b} battery story: {url}",
-    "Should I return my unopened {m} or wait for {b} to comment?",
-    "Is there an official {b} recall page yet?",
-    "A consumer group is collecting {b} battery reports, link here: {url}",
-    "How do I check whether my {b} battery is swollen? Asking before I charge it.",
-    "Anyone got a reply from {b} about the charger replacements?",
-    "Tracking thread for the {b} battery and charger reports, day {days}.",
-)
-EP_DEFEND = (
-    "Counterpoint: my {m} is {months} months old, battery is perfect, and {b} swapped my charger "
-    "in two days when I asked.",
-    "Not defending the faulty chargers, but {b} has been great to me. Give them a week to fix it.",
-    "Mine's fine, and {b} replaced my friend's battery the same day. Don't panic.",
-    "Still love my {m}. {b} handled my warranty claim better than anyone.",
-    "Every brand has a bad batch. {b} has treated me well for {months} months.",
-    "Unpopular right now, but my {b} has been flawless and their support answered in an hour.",
-    "Two {b} bikes in the family, zero issues. I'd still recommend them.",
-    "{b} sent me a new charger proactively today. That's how it should be done.",
-    "Honestly {b} is handling this better than most brands would. Still recommend the {m}.",
-    "Relax folks, my {m} has done {odo} km on the original battery. {b} is solid.",
-)
-EP_FILLER = (
-    "Same here 😡",
-    "Mine too",
-    "This is scary",
-    "Unplug it and put it outside, seriously",
-    "Store swollen batteries outside, away from anything that burns",
-    "Did you get a reply?",
-    "Following this thread",
-    "Mine is fine so far, fingers crossed",
-    "How old is yours?",
-    "Take photos of everything for the warranty claim",
-    "Wow, glad I waited",
-    "Don't ride it until it's checked",
-    "Report it to the consumer safety agency too",
-    "Same. Waiting on support",
-    "That looks like a fire hazard, please be careful",
-)
-EP_STATEMENTS = (
-    (
-        date(2026, 10, 12),
-        19,
-        "We're aware of reports of battery and charger faults on some Voltera City 2 and Aero "
-        "units. Please stop charging an affected battery and contact our support team: "
-        "https://voltera.example/support",
-    ),
-    (
-        date(2026, 10, 14),
-        11,
-        "Update from Voltera: a charger firmware fix rolls out from today, and owners of affected "
-        "units get a free replacement charger. Thank you for your patience. "
-        "https://voltera.example/charger-update",
-    ),
-    (
-        date(2026, 10, 16),
-        16,
-        "Voltera battery programme: we are replacing every battery from the affected batch, free "
-        "of charge, starting Monday. Book a slot at https://voltera.example/battery",
-    ),
-)
+with TemplateFile("episode.yaml") as _t:
+    EP_BAD_ROOT = _t.strings("bad_root")
+    EP_BAD_REPLY = _t.strings("bad_reply")
+    EP_NONE = _t.strings("none")
+    EP_DEFEND = _t.strings("defend")
+    EP_FILLER = _t.strings("filler")
+    _where = "episode.yaml: statements"
+    EP_STATEMENTS = tuple(
+        (_day(r["day"], _where), _number(r["hour"], _where), _text(r["text"], _where))
+        for r in _t.records("statements", "day", "hour", "text")
+    )
 
-PROMO = (
-    "Autumn sale! {pct}% off every {B} e-bike until Sunday. Find your dealer: {brand_url}",
-    "Meet the new {m}: more range, less weight. Test rides this weekend at all {B} dealers.",
-    "Free service check for all {B} owners in {city} this Saturday. Bring your bike, we'll bring "
-    "coffee ☕",
-    "Ride more, drive less. {B} cycle-to-work bundles are now available.",
-    "New firmware for the {m} is live: smoother assist and better range estimates. {B}",
-    "Thank you for 100,000 riders! 🎉 To celebrate, {pct}% off accessories at {B}.",
-    "Rain or shine, {B} keeps you moving. Discover the {m}: {brand_url}",
-    "Our {m} just won Commuter Bike of the Year at the {city} bike show! 🏆 #{tagB}",
-    "Test ride weekend in {city} and {city2}. Book your slot with {B}.",
-    "Financing from 0% on the {m}. Details: {brand_url} {B}",
-    "Flash sale 🔥 {pct}% off the {m} for 48 hours only. {B}",
-    "We're hiring mechanics in {city}! Join the {B} team.",
-    "How to get the most range out of your {m}: five tips from the {B} workshop. {brand_url}",
-    "The {m} now comes in three new colours. Which one is your favourite? #{tagB}",
-    "Introducing {B} Care: three years of servicing for a fixed monthly price.",
-    "Back-to-school special: a free child seat with every {m} at {B} dealers.",
-    "Sunday group ride with the {B} team in {city}. All bikes welcome!",
-    "Our new flagship store in {city} opens on Saturday. Come and say hi to {B}!",
-    "Trade in your old bike for up to {price} off a new {m}. {B}",
-    "Share your best autumn ride photo with #{tagB} and win a new {comp}!",
-    "Spring sale prices are back for one week only: {pct}% off the {m}. {B}",
-    "Reminder: the {B} battery care guide for the colder months {brand_url}",
-    "Behind the scenes: how we test every {m} frame for 10,000 km. {B}",
-    "Customer stories: how Ana rides {km} km a day on her {m}. {brand_url} #{tagB}",
-    "Limited edition {m} 'Midnight' is here. Only 500 made. {B}",
-)
-SUPPORT = (
-    "Sorry to hear that! Please send us a DM with your order number and we'll sort it out.",
-    "That's not the experience we want for you. Our team will reach out today.",
-    "Thanks for flagging this. Could you DM us your frame number?",
-    "We're on it, a replacement part is on its way.",
-    "Sorry for the wait! Your ticket has been escalated.",
-    "Glad you're enjoying the ride! Thanks for sharing 🚲",
-    "Thanks for the kind words, we'll pass them on to the workshop team!",
-    "Hi! The fix is in the latest firmware, update via the app and let us know.",
-    "We'd love to take a look. Which dealer did you buy from?",
-    "Happy riding! Tag us in your photos any time.",
-    "Sorry about the delay, parts are shipping again this week.",
-    "Thanks for your patience, we've replied to your ticket.",
-)
-SUPPORT_AGENTS = ("Mia", "Jonas", "Priya", "Tom", "Lea", "Diego", "Sara", "Ken", "Ines", "Ola")
-
-DECOY_STREET = (
-    "Road works on Voltera Street again, the bike lane is closed until Friday.",
-    "New bakery on Voltera Street does the best cinnamon buns in {city}.",
-    "Anyone else stuck in traffic on Voltera Street? Took me 40 minutes.",
-    "Finally a protected bike lane on Voltera Street! Rode it this morning, lovely.",
-    "Lost cat near Voltera Street and 5th, grey tabby, answers to Miso. Please share.",
-    "The farmers market moved to Voltera Street for the autumn.",
-    "Parking on Voltera Street is impossible on Saturdays.",
-    "Council meeting tonight about the Voltera Street bike lanes. Go and speak up!",
-    "The bike shop on Voltera Street has a clearance sale, got new tyres for cheap.",
-    "Street food festival on Voltera Street this weekend 🌮",
-    "Moving flat: from the canal to Voltera Street. Bigger balcony, worse parking.",
-    "Burst water main on Voltera Street, avoid the area if you can.",
-)
-DECOY_STREET_BRANDED = (
-    ("Kinetik demo day on Voltera Street this Saturday, anyone going?", "Kinetik"),
-    ("Saw a Pedalo cargo bike loaded with pumpkins on Voltera Street 🎃", "Pedalo Bikes"),
-    ("The new Pedalo Bikes shop on Voltera Street opens at 9.", "Pedalo Bikes"),
-    ("Kinetik has a pop-up stand on Voltera Street today.", "Kinetik"),
-)
-DECOY_ZEPHYR = (
-    "A warm zephyr through the olive trees this evening. Perfect end to the day.",
-    "Nothing beats a gentle zephyr on the balcony with a coffee ☕",
-    "The zephyr off the lake made the picnic perfect.",
-    "Poem of the day: 'a zephyr sighs across the barley'…",
-    "Crossword clue: gentle breeze, six letters. Zephyr!",
-    "That soft zephyr at sunset, {city} really does autumn well 🍂",
-    "Sailing was slow today, only a faint zephyr all afternoon ⛵",
-    "Zephyr is such a pretty word. Thinking of it for the baby's middle name.",
-    "A zephyr of cinnamon from the bakery downstairs, bliss.",
-    "Weather for {city}: a light zephyr from the west, 22 °C. Perfect for cycling.",
-    "Zephyr (n.): a soft, gentle breeze. Word of the day.",
-    "Hot day, not even a zephyr. The dog refuses to move.",
-)
-DECOY_ZEPHYR_BRANDED = (
-    ("Lovely zephyr along the coast today, took the Kinetik out for a spin.", "Kinetik"),
-    ("Pedalo cargo, two kids, a soft zephyr at our backs. Sunday done right.", "Pedalo Bikes"),
-)
-
-# --- other languages ------------------------------------------------------------------------------
-# Keyed by language, then stance, then role. Latin brand names in Japanese are set off by spaces
-# so that word-boundary matching finds them.
-
-FOREIGN: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    "es": {
-        ADVOCACY: {
-            "root": (
-                "Mi {m} es una maravilla, subo las cuestas de {city} sin sudar. ¡Recomendadísima!",
-                "Llevo {months} meses con la {m} y cero problemas. {b} lo ha clavado.",
-                "Si dudáis entre varias e-bikes, id a por {b}. No os arrepentiréis.",
-                "El servicio técnico de {b} me cambió el cargador en dos días. Así da gusto.",
-                "Vendí el coche y me compré una {m}. La mejor decisión del año 🚲",
-                "Con la {m} voy al trabajo en {km} minutos y llego sin sudar. Un 10 para {b}.",
-            ),
-            "reply": (
-                "Yo tengo la {m} y encantado.",
-                "Te la recomiendo, mi {m} va genial desde hace {months} meses.",
-                "{b} sin duda, la batería de mi e-bike dura muchísimo.",
-            ),
-        },
-        BADVOCACY: {
-            "root": (
-                "No compréis {b}: la batería murió a los {months} meses y el servicio técnico no "
-                "contesta.",
-                "Cuidado con la {m}, {prob_es}.",
-                "Fatal experiencia con {b}. {weeks} semanas esperando una pieza.",
-                "Mi {m} pasa más tiempo en el taller que en la calle. Evitadla.",
-                "{b} ya no es lo que era: {prob_es}.",
-            ),
-            "reply": (
-                "A mí me pasó lo mismo con {b}, evítala.",
-                "Igual con mi {m}: {prob_es}.",
-                "Ni se te ocurra comprar {b}.",
-            ),
-        },
-        NONE: {
-            "root": (
-                "¿Alguien sabe si la {m} aguanta bien la lluvia?",
-                "¿Qué tal la {m} para ir al trabajo? Son {km} km por trayecto.",
-                "{b} abre tienda en {city} el mes que viene.",
-                "¿Cuánto cuesta la batería de repuesto de la {m}?",
-            ),
-            "reply": ("¿Qué modelo de {b} tienes?", "¿Has escrito al soporte de {b}?"),
-        },
-    },
-    "de": {
-        ADVOCACY: {
-            "root": (
-                "Mein {m} ist der Hammer, jeden Tag {km} km zur Arbeit und null Probleme.",
-                "Nach {months} Monaten mit dem {m}: absolute Kaufempfehlung! {ep}",
-                "Der Service von {b} ist top, neuer Akku innerhalb von zwei Tagen.",
-                "Wer ein E-Bike für die Stadt sucht: {b}. Punkt.",
-                "Bin vom Auto aufs {m} umgestiegen und bereue nichts. Danke {b}!",
-            ),
-            "reply": (
-                "Kann ich nur bestätigen, mein {m} läuft super.",
-                "Nimm das {m}, du wirst es nicht bereuen.",
-                "{b} ist top, fahre seit {months} Monaten ohne Probleme.",
-            ),
-        },
-        BADVOCACY: {
-            "root": (
-                "Finger weg von {b}! Akku nach {months} Monaten hinüber. {en}",
-                "Mein {m} steht schon wieder in der Werkstatt: {prob_de}.",
-                "Nie wieder {b}. Der Kundenservice antwortet einfach nicht.",
-                "Das {m} ist den Preis nicht wert, {prob_de}.",
-            ),
-            "reply": (
-                "Bei mir genau das Gleiche mit {b}. Finger weg.",
-                "Mein {m} auch: {prob_de}.",
-                "Kauf bloß kein {b}.",
-            ),
-        },
-        NONE: {
-            "root": (
-                "Hat jemand Erfahrung mit dem {m}? Lohnt sich der Aufpreis?",
-                "Gibt es {b} Händler in der Nähe von {city}?",
-                "Wie schwer ist das {m} ohne Akku?",
-                "{b} erhöht die Preise um {pct} Prozent.",
-            ),
-            "reply": ("Welches {b} Modell hast du?", "Hast du schon den {b} Support gefragt?"),
-        },
-    },
-    "fr": {
-        ADVOCACY: {
-            "root": (
-                "Mon {m} est génial, je le recommande à tous mes collègues.",
-                "Après {months} mois avec le {m}, aucun souci. Merci {b} !",
-                "Le SAV de {b} est au top, chargeur remplacé en 48 h.",
-                "Vélo électrique idéal pour {city} : le {m}. Je ne reviendrai pas en arrière.",
-            ),
-            "reply": (
-                "Je confirme, mon {m} est parfait.",
-                "Fonce sur le {m}, tu ne le regretteras pas.",
-                "{b}, sans hésiter.",
-            ),
-        },
-        BADVOCACY: {
-            "root": (
-                "Évitez {b}, le chargeur a grillé au bout de deux semaines.",
-                "Déçu par mon {m} : {prob_fr}.",
-                "Plus jamais {b}. {weeks} semaines sans vélo à cause d'une pièce.",
-                "Le {m} ne vaut pas son prix, {prob_fr}.",
-            ),
-            "reply": ("Pareil avec mon {m}, {prob_fr}.", "Fuis {b}, franchement."),
-        },
-        NONE: {
-            "root": (
-                "Quelqu'un a testé le {m} en montagne ?",
-                "Le {m} coûte {price} en France, c'est normal ?",
-                "{b} ouvre un magasin à {city} !",
-                "Le {m} est-il compatible avec un siège enfant ?",
-            ),
-            "reply": ("Tu as quel modèle de {b} ?", "Tu as contacté le SAV de {b} ?"),
-        },
-    },
-    "pt": {
-        ADVOCACY: {
-            "root": (
-                "Meu {m} é incrível, recomendo demais! {ep}",
-                "Uso a {m} todo dia em {city}, subidas sem suor. Vale cada centavo.",
-                "Atendimento da {b} é ótimo, trocaram o carregador rapidinho.",
-                "{months} meses com a {m} e nenhum problema. Obrigado {b}!",
-            ),
-            "reply": ("Tenho a {m} e adoro.", "Vai de {b}, não vai se arrepender."),
-        },
-        BADVOCACY: {
-            "root": (
-                "Fujam da {b}, a bateria estufou depois de {months} meses. {en}",
-                "Minha {m} vive na oficina. Não recomendo.",
-                "Péssima experiência com a {b}: {prob_pt}.",
-            ),
-            "reply": ("Comigo foi igual, {b} nunca mais.", "Minha {m} também: {prob_pt}."),
-        },
-        NONE: {
-            "root": (
-                "Alguém tem a {m}? Vale a pena?",
-                "Quanto custa uma bateria nova da {m}?",
-                "A {b} chega a {city} no ano que vem?",
-            ),
-            "reply": ("Qual modelo da {b} você tem?",),
-        },
-    },
-    "ja": {
-        ADVOCACY: {
-            "root": (
-                "{m} を買って{months}ヶ月、毎日の通勤が楽しくなった！坂道も余裕です🚲",
-                "{b} のe-bike 、本当におすすめ。バッテリーの持ちも最高。",
-                "{m} 最高。{city} の坂もスイスイ。",
-            ),
-            "reply": ("うちの {m} も快調です！",),
-        },
-        BADVOCACY: {
-            "root": (
-                "{b} のバッテリーが膨らんだ…しばらく買わない方がいいかも。",
-                "{m} の充電器が壊れた。サポートの返事もない。最悪。",
-            ),
-            "reply": ("うちの {m} も同じ症状です。{b} はやめた方がいい。",),
-        },
-        NONE: {
-            "root": (
-                "{m} って雨の日でも大丈夫？",
-                "{b} の新しいe-bike 、{city} で試乗できるらしい。",
-            ),
-            "reply": ("{b} のサポートに連絡しましたか？",),
-        },
-    },
-    "it": {
-        ADVOCACY: {
-            "root": (
-                "La mia {m} è fantastica, la consiglio a tutti. {ep}",
-                "Con la {m} vado al lavoro in {km} minuti, bellissima.",
-            ),
-            "reply": ("Confermo, la mia {m} va benissimo.",),
-        },
-        BADVOCACY: {
-            "root": (
-                "Evitate {b}: batteria gonfia dopo {months} mesi.",
-                "La {m} è sempre dall'assistenza. Non la ricomprerei.",
-            ),
-            "reply": ("Anche la mia {m}, evitate {b}.",),
-        },
-        NONE: {
-            "root": (
-                "Qualcuno ha provato la {m}? Com'è in salita?",
-                "Quanto costa il caricabatterie della {m}?",
-            ),
-            "reply": ("Che modello di {b} hai?",),
-        },
-    },
-}
-FOREIGN_FILLER: dict[str, tuple[str, ...]] = {
-    "es": (
-        "¡Gracias por la info!",
-        "Yo también quiero saberlo",
-        "Muy útil, gracias",
-        "¿Y qué tal en invierno?",
-    ),
-    "de": (
-        "Danke für die Info!",
-        "Gute Frage, würde mich auch interessieren",
-        "Viel Erfolg!",
-        "Wie ist die Reichweite im Winter?",
-    ),
-    "fr": (
-        "Merci pour l'info !",
-        "Pareil, je me pose la question",
-        "Bonne chance !",
-        "Et en hiver, ça donne quoi ?",
-    ),
-    "pt": ("Valeu pela dica!", "Também quero saber", "Boa sorte!"),
-    "ja": ("ありがとうございます！", "参考になります"),
-    "it": ("Grazie mille!", "Interessa anche a me"),
-}
-FOREIGN_PROBLEMS = {
-    "es": ("el motor se corta en las cuestas", "la pantalla se congela", "el cargador dejó de "
-           "funcionar", "la batería se hinchó", "la cadena se sale cada dos por tres"),
-    "de": ("der Motor setzt am Berg aus", "das Display friert ständig ein", "das Ladegerät ist "
-           "kaputt", "der Akku ist aufgebläht", "die Bremsen quietschen furchtbar"),
-    "fr": ("le moteur coupe dans les côtes", "l'écran se fige", "le chargeur a lâché",
-           "la batterie a gonflé", "les freins grincent"),
-    "pt": ("o motor desliga nas subidas", "a tela trava", "o carregador queimou",
-           "a bateria estufou"),
-}  # fmt: skip
+# Other languages: keyed by language, then stance, then role.
+with TemplateFile("foreign.yaml") as _t:
+    FOREIGN = _t.nested("posts")
+    FOREIGN_FILLER = _t.keyed("filler")
+    FOREIGN_PROBLEMS = _t.keyed("problems")
 LANG_WEIGHTS = (("en", 862), ("es", 45), ("de", 33), ("fr", 24), ("pt", 16), ("ja", 10), ("it", 10))
 
-# --- long posts -----------------------------------------------------------------------------------
+# Long posts: sentences, headings, and (day, hour, source, brand, stance, title) of each.
+with TemplateFile("long_posts.yaml") as _t:
+    LONG_HEADINGS = _t.strings("headings")
+    LONG_CONNECTORS = _t.strings("connectors")
+    LONG_POSITIVE = _t.strings("positive")
+    LONG_NEGATIVE = _t.strings("negative")
+    _where = "long_posts.yaml: posts"
+    LONG_POSTS = tuple(
+        (
+            _day(r["day"], _where),
+            _number(r["hour"], _where),
+            _text(r["source"], _where),
+            _text(r["brand"], _where),
+            _text(r["stance"], _where),
+            _text(r["title"], _where),
+        )
+        for r in _t.records("posts", "day", "hour", "source", "brand", "stance", "title")
+    )
 
-LONG_HEADINGS = (
-    "Background",
-    "Battery and range",
-    "Motor and ride",
-    "Build quality",
-    "Dealer and support",
-    "Costs so far",
-    "Verdict",
-    "Odds and ends",
-    "What I'd tell a friend",
-)
-LONG_CONNECTORS = ("Also, ", "On top of that, ", "Another thing: ", "And ", "Plus, ", "Oh, and ")
-LONG_POSITIVE = (
-    "I've now had the {m} for {months} months and about {odo} km, so here's the long version.",
-    "Before this I drove to work every day, which in {city} means sitting in traffic for forty "
-    "minutes each way.",
-    "The first week was mostly about learning the assist levels; eco is plenty on flat roads.",
-    "On my commute {place} I use maybe a fifth of the battery, so I charge twice a week.",
-    "In winter the range dropped a bit, as expected, but never below what I need for a day.",
-    "The motor is quiet enough that people at traffic lights don't notice it's an e-bike.",
-    "Hill starts with a loaded child seat are effortless, which was the whole point for us.",
-    "The torque sensor is the star: the assist feels like strong legs, not like a scooter.",
-    "I've had one puncture, fixed at the roadside in ten minutes with the tools I carry.",
-    "Nothing has rattled loose, and the paint still looks new despite daily rain.",
-    "The cables are routed internally, so nothing snags when the bike is in a crowded rack.",
-    "The lights are bright enough for the unlit path along the river after dark.",
-    "My dealer did the first service for free and talked me through the wear parts.",
-    "When the display glitched once, support replied the same day and the update fixed it.",
-    "Spare brake pads arrived in two days, and they were cheaper than I feared.",
-    "I've spent about {price2} on servicing and parts in total, far less than parking alone.",
-    "The battery comes out in a second, so I charge it at my desk at work.",
-    "My partner borrowed it for a week and now wants one too, which says enough.",
-    "I'd happily buy the {m} again, and I've already talked two colleagues into one.",
-    "If you want a dependable daily e-bike rather than a toy, this is the one I'd recommend.",
-    "Resale values for {b} bikes also seem to hold up well, judging by the local listings.",
-    "The kickstand is sturdy enough to load the kids without someone holding the bike.",
-    "The app is simple, works offline and doesn't nag, which I appreciate more than I expected.",
-    "Tyres were the only thing I replaced, and that was my choice, for winter grip.",
-    "It handles cobbles, gravel and tram tracks with a calmness my old bike never had.",
-    "Overall the {m} has changed how I get around, and I haven't missed the car once.",
-    "TL;DR: buy it, fit mudguards, and enjoy being early to work for once.",
-    "The step-through frame makes it easy to get on with shopping bags hanging off the bars.",
-    "Service intervals are generous and the shop in {city} knows these bikes inside out.",
-    "Even after {odo} km the drivetrain feels smooth, and the chain has barely stretched.",
-)
-LONG_NEGATIVE = (
-    "I bought the {m} {months} months ago for {price}, and I want to save you from my mistake.",
-    "It started well: the first few weeks were fine and I was telling everyone about it.",
-    "Then the display began freezing on cold mornings, which turns off the assist mid-ride.",
-    "The dealer reset it twice and said it was normal, and the third time it did not come back.",
-    "Warranty took {weeks} weeks, with no loan bike, so I was back on the bus in the rain.",
-    "When the bike came back, the rear hub started grinding within a fortnight.",
-    "Spare parts are the real problem: everything is proprietary and nothing is in stock.",
-    "I asked support three times for a timeline and got the same copy-pasted answer each time.",
-    "The range was never close to the advertised figure, even in summer on eco.",
-    "The kickstand bent the first time I loaded the child seat, which is frankly dangerous.",
-    "The brakes squeal in the wet no matter how often the shop adjusts them.",
-    "Two other owners in my street have had the same faults, so it is not just bad luck.",
-    "The app kept logging me out, and once it 'forgot' the bike entirely after an update.",
-    "I've spent {price2} on repairs not covered by the warranty, on a bike under a year old.",
-    "The resale value has collapsed too, because everyone on the forums knows about the faults.",
-    "I tried to be fair and gave the company every chance to fix it.",
-    "The shop in {city} now refuses to take these bikes in, because parts never arrive.",
-    "My advice: test ride something else, check the forums, and ask about parts before you buy.",
-    "If I could do it again I would not buy a {b}, and I tell everyone who asks me the same.",
-    "Maybe they will sort out their quality one day, but until then I'd stay away.",
-    "TL;DR: unreliable electronics, slow warranty, no parts. Avoid the {m}.",
-    "The battery lost about a fifth of its capacity in the first winter.",
-    "Water got into the charging port after a normal rainy commute, which should never happen.",
-    "Support suggested I 'avoid riding in heavy rain', on a bike sold as a commuter.",
-    "The chain fell off on every bumpy descent until the shop replaced the tensioner.",
-    "I kept a log of every fault, and it now runs to two pages.",
-    "A lot of the glowing reviews were written in the first week of ownership, before any of this.",
-    "Even the mudguards rattle, which sounds trivial until you hear it every day.",
-    "The motor cut out twice on a busy roundabout, and that is when I stopped trusting it.",
-    "I have sold it now, at a big loss, and I feel better for it.",
-)
-LONG_POSTS = (
-    # (day, hour, source, brand, stance, title)
-    (date(2026, 9, 14), 20, "reddit", "Kinetik", ADVOCACY,
-     "One year with the {m}: a very long owner's review"),
-    (date(2026, 9, 27), 21, "forum", "Pedalo Bikes", BADVOCACY,
-     "Why I sold my {m} after {months} months (long, sorry)"),
-    (date(2026, 10, 3), 9, "forum", "Zephyr Cycles", ADVOCACY,
-     "Zephyr Cycles {m} e-bike: {odo} km owner's report"),
-)  # fmt: skip
+# People: handle parts and the few big accounts.
+with TemplateFile("people.yaml") as _t:
+    HANDLE_FIRST = _t.strings("handle_first")
+    HANDLE_SECOND = _t.strings("handle_second")
+    BIG_ACCOUNTS = _t.counted("big_accounts")
 
-# --- people ---------------------------------------------------------------------------------------
-
-HANDLE_FIRST = (
-    "trail", "watt", "cargo", "hill", "urban", "canal", "commute", "pedal", "spoke", "gravel",
-    "city", "chain", "night", "rainy", "sunny", "coffee", "late", "early", "tandem", "dutch",
-    "river", "bridge", "tram", "fern", "maple", "birch", "foggy", "salty", "quiet", "rusty",
-    "velvet", "copper", "lucky", "sleepy", "brave", "tiny", "happy", "grumpy", "windy", "misty",
-)  # fmt: skip
-HANDLE_SECOND = (
-    "rider", "mama", "papa", "dave", "nerd", "commuter", "goblin", "fox", "otter", "wren", "kim",
-    "jo", "sam", "alex", "lu", "maya", "ben", "nina", "raj", "omar", "yuki", "ana", "lars", "ines",
-    "pia", "tomas", "mila", "finn", "ada", "rosa", "hugo", "leo", "noor", "zoe", "kai", "emil",
-)  # fmt: skip
-BIG_ACCOUNTS = (
-    ("urban_mobility_news", 1_250_000),
-    ("gadget_gabe", 880_000),
-    ("ebike_weekly", 412_000),
-    ("velo_review", 156_000),
-    ("commute_carla", 64_000),
-)
 HOUR_WEIGHTS = (
     1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.2, 2.6, 2.0, 1.8, 2.0,
     2.4, 2.2, 1.9, 1.9, 2.2, 2.8, 3.0, 3.1, 3.0, 2.6, 2.0, 1.4,
