@@ -19,13 +19,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from typing import Any
+
 from _db import bench_database
 from sqlalchemy import Connection, Engine, text
 
 from grapevine.stages.classify import CHUNK
-from warehouse import migrate
-from warehouse.classifications import pending_ranges, pending_work
+from warehouse import classifications, migrate
+from warehouse.classifications import WorkItem
 from warehouse.engine import make_engine
+
+
+def pending_work(engine: Engine, **kw: Any) -> list[WorkItem]:
+    """One page in its own transaction, as the classify stage reads it."""
+    with engine.begin() as conn:
+        return classifications.pending_work(conn, **kw)
+
+
+def pending_ranges(engine: Engine, **kw: Any) -> list[tuple[int, int, int]]:
+    with engine.connect() as conn:
+        return classifications.pending_ranges(conn, **kw)
+
 
 S_V, A_V = "bench-s", "bench-a"
 COLS = "post_id, brand_id, task, label, model_name, model_version"

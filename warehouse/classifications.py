@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from grapevine.core.text import clean_text
 from warehouse.load import _copy, bind_values, copy_text
@@ -224,7 +224,7 @@ def pin_page_plan(conn: Connection) -> None:
 
 
 def pending_work(
-    engine: Engine,
+    conn: Connection,
     *,
     since: datetime | None,
     until: datetime | None,
@@ -234,7 +234,10 @@ def pending_work(
     last_id: int | None = None,
     limit: int = 1000,
 ) -> list[WorkItem]:
-    """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label."""
+    """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label.
+
+    Pins the page query's plan with ``SET LOCAL``: ``conn`` must be in a transaction (the
+    caller's), which ends the setting with it."""
     params: dict[str, Any] = {
         "since": since,
         "until": until,
@@ -244,30 +247,29 @@ def pending_work(
         "sentiment_version": sentiment_version,
         "advocacy_version": advocacy_version,
     }
-    with engine.connect() as conn:
-        pin_page_plan(conn)
-        ids = conn.execute(text(PENDING_IDS_PAGE), params).scalars().all()
-        if not ids:
-            return []
-        rows = conn.execute(
-            text(PENDING_DETAILS),
-            {
-                "ids": list(ids),
-                "sentiment_version": sentiment_version,
-                "advocacy_version": advocacy_version,
-            },
-        ).all()
-        parsed = [
-            (post_id, body, lang, needs_sentiment, needs_advocacy, _mentions(mentions))
-            for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows
-        ]
-        wanted = {
-            m.inherited_from
-            for *_, needs_advocacy, mentions in parsed
-            for m in mentions
-            if m.inherited_from is not None and m.brand_id in needs_advocacy
-        }
-        contexts = thread_contexts(conn, wanted)
+    pin_page_plan(conn)
+    ids = conn.execute(text(PENDING_IDS_PAGE), params).scalars().all()
+    if not ids:
+        return []
+    rows = conn.execute(
+        text(PENDING_DETAILS),
+        {
+            "ids": list(ids),
+            "sentiment_version": sentiment_version,
+            "advocacy_version": advocacy_version,
+        },
+    ).all()
+    parsed = [
+        (post_id, body, lang, needs_sentiment, needs_advocacy, _mentions(mentions))
+        for post_id, body, lang, needs_sentiment, needs_advocacy, mentions in rows
+    ]
+    wanted = {
+        m.inherited_from
+        for *_, needs_advocacy, mentions in parsed
+        for m in mentions
+        if m.inherited_from is not None and m.brand_id in needs_advocacy
+    }
+    contexts = thread_contexts(conn, wanted)
     return [
         WorkItem(
             post_id=post_id,
@@ -317,7 +319,7 @@ def thread_contexts(conn: Connection, post_ids: Iterable[int]) -> dict[int, Thre
 
 
 def pending_ranges(
-    engine: Engine,
+    conn: Connection,
     *,
     since: datetime | None,
     until: datetime | None,
@@ -334,8 +336,7 @@ def pending_ranges(
         "sentiment_version": sentiment_version,
         "advocacy_version": advocacy_version,
     }
-    with engine.connect() as conn:
-        ids = conn.execute(text(_PENDING_IDS), params).scalars().all()
+    ids = conn.execute(text(_PENDING_IDS), params).scalars().all()
     return [
         (ids[i], ids[min(i + batch_size, len(ids)) - 1], min(batch_size, len(ids) - i))
         for i in range(0, len(ids), batch_size)

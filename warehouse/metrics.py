@@ -76,7 +76,7 @@ def day_start(day: date, tz: str | tzinfo = "UTC") -> datetime:
 
 
 def day_range(
-    engine: Engine | Connection,
+    conn: Connection,
     since: datetime | None,
     until: datetime | None,
     tz: str = "UTC",
@@ -98,11 +98,7 @@ def day_range(
             " max(created_at AT TIME ZONE :tz)::date FROM posts"
             " WHERE created_at >= '1990-01-01' AND created_at < now() + interval '3 years'"
         )
-        if isinstance(engine, Connection):
-            lo, hi = engine.execute(query, {"tz": tz}).one()
-        else:
-            with engine.connect() as conn:
-                lo, hi = conn.execute(query, {"tz": tz}).one()
+        lo, hi = conn.execute(query, {"tz": tz}).one()
         if lo is None:
             return None
         first = first or lo
@@ -219,38 +215,37 @@ def merge_staged(conn: Connection, first: date, end: date) -> tuple[int, int, in
     return int(deleted), int(updated), int(inserted)
 
 
-def metrics_summary(engine: Engine, first_day: date, end_day: date) -> list[dict[str, object]]:
+def metrics_summary(conn: Connection, first_day: date, end_day: date) -> list[dict[str, object]]:
     """Per brand over ``[first_day, end_day)``: mentions, net advocacy with its interval and share
     of voice, summed from the daily rows (a ratio of sums, never an average of daily ratios)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                """
-                SELECT b.name AS brand, sum(m.mentions) AS mentions, sum(m.rated) AS rated,
-                       sum(m.advocacy) AS advocacy, sum(m.badvocacy) AS badvocacy,
-                       sum(m.unsupported) AS unsupported,
-                       CAST(sum(m.mentions) FILTER (WHERE m.share_of_voice IS NOT NULL)
-                            AS double precision)
-                       / nullif(sum(m.competitive_mentions)
-                                FILTER (WHERE m.share_of_voice IS NOT NULL), 0)
-                           AS share_of_voice
-                FROM brand_daily_metrics m JOIN brands b ON b.id = m.brand_id
-                WHERE m.day >= :first AND m.day < :end
-                GROUP BY b.name ORDER BY b.name
-                """
-            ),
-            {"first": first_day, "end": end_day},
-        ).mappings()
-        out: list[dict[str, object]] = []
-        for r in rows:
-            rated, adv, bad = int(r["rated"]), int(r["advocacy"]), int(r["badvocacy"])
-            interval = net_advocacy_interval(adv, bad, rated)
-            out.append(
-                {
-                    **dict(r),
-                    "net_advocacy": 100.0 * (adv - bad) / rated if rated else None,
-                    "net_advocacy_low": interval[0] if interval else None,
-                    "net_advocacy_high": interval[1] if interval else None,
-                }
-            )
-        return out
+    rows = conn.execute(
+        text(
+            """
+            SELECT b.name AS brand, sum(m.mentions) AS mentions, sum(m.rated) AS rated,
+                   sum(m.advocacy) AS advocacy, sum(m.badvocacy) AS badvocacy,
+                   sum(m.unsupported) AS unsupported,
+                   CAST(sum(m.mentions) FILTER (WHERE m.share_of_voice IS NOT NULL)
+                        AS double precision)
+                   / nullif(sum(m.competitive_mentions)
+                            FILTER (WHERE m.share_of_voice IS NOT NULL), 0)
+                       AS share_of_voice
+            FROM brand_daily_metrics m JOIN brands b ON b.id = m.brand_id
+            WHERE m.day >= :first AND m.day < :end
+            GROUP BY b.name ORDER BY b.name
+            """
+        ),
+        {"first": first_day, "end": end_day},
+    ).mappings()
+    out: list[dict[str, object]] = []
+    for r in rows:
+        rated, adv, bad = int(r["rated"]), int(r["advocacy"]), int(r["badvocacy"])
+        interval = net_advocacy_interval(adv, bad, rated)
+        out.append(
+            {
+                **dict(r),
+                "net_advocacy": 100.0 * (adv - bad) / rated if rated else None,
+                "net_advocacy_low": interval[0] if interval else None,
+                "net_advocacy_high": interval[1] if interval else None,
+            }
+        )
+    return out

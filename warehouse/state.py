@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 
-def load_cursors(engine: Engine, source: str) -> dict[str, dict[str, Any]]:
+def load_cursors(conn: Connection, source: str) -> dict[str, dict[str, Any]]:
     """``{scope: cursor}`` saved for ``source``."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT scope, cursor FROM collector_state WHERE source = :s"), {"s": source}
-        )
-        return {scope: cursor for scope, cursor in rows}
+    rows = conn.execute(
+        text("SELECT scope, cursor FROM collector_state WHERE source = :s"), {"s": source}
+    )
+    return {scope: cursor for scope, cursor in rows}
 
 
 def save_cursor(conn: Connection, source: str, scope: str, cursor: dict[str, Any]) -> None:

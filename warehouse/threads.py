@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +116,14 @@ class InheritStats:
     promoted: int = 0
 
 
-def inherit_thread_mentions(engine: Engine | Connection) -> InheritStats:
-    """Bring inherited mentions up to date with the threads in the warehouse (one transaction).
+def inherit_thread_mentions(conn: Connection) -> InheritStats:
+    """Bring inherited mentions up to date with the threads in the warehouse, in the caller's
+    transaction (commit it soon: the pass holds an advisory lock until then).
 
     Safe to call at any time and as often as wanted: loaders call it when they finish and the
     classify stage when it starts, so a rerun of either leaves every reply judged in its thread.
     """
-    if isinstance(engine, Connection):
-        return _inherit(engine)
-    with engine.begin() as conn:
-        return _inherit(conn)
+    return _inherit(conn)
 
 
 def _inherit(conn: Connection) -> InheritStats:

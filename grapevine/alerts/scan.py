@@ -49,7 +49,8 @@ def detect_alerts(
     (the report re-runs the detector only to describe it; the alerts stage already logged it)."""
     config = detector_config(settings)
     coverage = detect.Coverage(min_history_days=config.min_history_days)
-    days = day_range(engine, since, until, settings.timezone)
+    with engine.connect() as conn:
+        days = day_range(conn, since, until, settings.timezone)
     if days is None:
         return [], coverage
     first, end = days

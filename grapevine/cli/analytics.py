@@ -53,11 +53,12 @@ def metrics(since: Since = None, until: Until = None) -> None:
         if result["first_day"]:
             from datetime import date
 
-            summary = metrics_summary(
-                engine,
-                date.fromisoformat(result["first_day"]),
-                date.fromisoformat(result["end_day"]),
-            )
+            with engine.connect() as conn:
+                summary = metrics_summary(
+                    conn,
+                    date.fromisoformat(result["first_day"]),
+                    date.fromisoformat(result["end_day"]),
+                )
     if not result["first_day"]:
         out.console.print(
             "[yellow]no posts in the warehouse for this window: nothing to compute[/]"

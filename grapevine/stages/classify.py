@@ -149,15 +149,17 @@ def count_pending(
     batch_size: int = 5000,
 ) -> list[tuple[int, int, int]]:
     """``(first_post_id, last_post_id, n_posts)`` chunks of posts still missing a label."""
-    inherit_thread_mentions(engine)  # replies judged in their thread count as pending work
-    return pending_ranges(
-        engine,
-        since=since,
-        until=until,
-        sentiment_version=models.sentiment.version,
-        advocacy_version=models.advocacy.version,
-        batch_size=batch_size,
-    )
+    with engine.begin() as conn:
+        inherit_thread_mentions(conn)  # replies judged in their thread count as pending work
+    with engine.connect() as conn:
+        return pending_ranges(
+            conn,
+            since=since,
+            until=until,
+            sentiment_version=models.sentiment.version,
+            advocacy_version=models.advocacy.version,
+            batch_size=batch_size,
+        )
 
 
 def classify(
@@ -179,23 +181,25 @@ def classify(
         advocacy_model=f"{models.advocacy.name}@{models.advocacy.version}",
     )
     if first_post_id is None:  # a fan-out batch's count_pending did this for its whole run
-        inherit_thread_mentions(engine)
+        with engine.begin() as conn:
+            inherit_thread_mentions(conn)
     with engine.begin() as conn:
         for task, model in ((SENTIMENT, models.sentiment), (ADVOCACY, models.advocacy)):
             register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})
     after = (first_post_id - 1) if first_post_id else 0
     written = 0
     while True:
-        items = pending_work(
-            engine,
-            since=since,
-            until=until,
-            sentiment_version=models.sentiment.version,
-            advocacy_version=models.advocacy.version,
-            after_id=after,
-            last_id=last_post_id,
-            limit=CHUNK,
-        )
+        with engine.begin() as conn:  # the page query's plan is pinned for this transaction
+            items = pending_work(
+                conn,
+                since=since,
+                until=until,
+                sentiment_version=models.sentiment.version,
+                advocacy_version=models.advocacy.version,
+                after_id=after,
+                last_id=last_post_id,
+                limit=CHUNK,
+            )
         if not items:
             break
         labels = classify_items(items, models)

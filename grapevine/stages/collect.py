@@ -148,7 +148,8 @@ def run_collector(
     summary = CollectSummary(source=collector.source)
     with engine.begin() as conn:
         brand_ids = sync_brands(conn, watchlist.brands)
-    cursors = load_cursors(engine, collector.source)
+    with engine.connect() as conn:
+        cursors = load_cursors(conn, collector.source)
     keep = settings.store_author_handles
 
     def apply(batch: PreparedBatch, page: Page) -> LoadStats:
@@ -183,7 +184,8 @@ def run_collector(
             pending = (pool.submit(apply, batch, page), page.progress)
         if pending is not None:
             finish(*pending)
-    inherit_thread_mentions(engine)  # replies that name no brand count toward their thread's
+    with engine.begin() as conn:  # replies that name no brand count toward their thread's
+        inherit_thread_mentions(conn)
     # Classify plans its pending-work query next: against fresh statistics, not a table that
     # the planner still believes empty (issue #16).
     loaded = summary.stats.loaded

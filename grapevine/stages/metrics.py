@@ -17,7 +17,8 @@ from warehouse.metrics import day_range, recompute_metrics
 
 def run(engine: Engine, settings: Settings, window: Window) -> Summary:
     """Recompute the metrics of the window's days; returns the rows written and the days."""
-    days = day_range(engine, window.since, window.until, settings.timezone)
+    with engine.connect() as conn:
+        days = day_range(conn, window.since, window.until, settings.timezone)
     rows = recompute_metrics(engine, window.since, window.until, settings.timezone)
     # Alerts and the report read these rows next: plan them against fresh statistics.
     analyze_changed(engine, {"brand_daily_metrics": rows})

@@ -17,13 +17,25 @@ from sqlalchemy import Engine, text
 from grapevine.core.settings import Settings
 from grapevine.stages import classify
 from nlp.types import Prediction
+from warehouse import classifications
 from warehouse.classifications import (
     PENDING_DETAILS,
     PENDING_IDS_PAGE,
-    pending_ranges,
-    pending_work,
+    WorkItem,
     pin_page_plan,
 )
+
+
+def pending_work(engine: Engine, **kw: Any) -> list[WorkItem]:
+    """One page in its own transaction, as the classify stage reads it."""
+    with engine.begin() as conn:
+        return classifications.pending_work(conn, **kw)
+
+
+def pending_ranges(engine: Engine, **kw: Any) -> list[tuple[int, int, int]]:
+    with engine.connect() as conn:
+        return classifications.pending_ranges(conn, **kw)
+
 
 pytestmark = pytest.mark.integration
 

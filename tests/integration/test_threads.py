@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from analytics_seed import ADVOCACY_V, P, add_brands, add_posts, at, set_models
@@ -23,10 +24,24 @@ from grapevine.stages import classify
 from grapevine.stages import collect as pipeline
 from tests.pg import migrate_database
 from warehouse import alerts as alert_store
-from warehouse.classifications import pending_work
+from warehouse import classifications, threads
+from warehouse.classifications import WorkItem
 from warehouse.engine import make_engine
 from warehouse.metrics import recompute_metrics
-from warehouse.threads import InheritStats, inherit_thread_mentions
+from warehouse.threads import InheritStats
+
+
+def pending_work(engine: Engine, **kw: Any) -> list[WorkItem]:
+    """One page in its own transaction, as the classify stage reads it."""
+    with engine.begin() as conn:
+        return classifications.pending_work(conn, **kw)
+
+
+def inherit_thread_mentions(engine: Engine) -> InheritStats:
+    """One pass in its own transaction, as the loaders and classify run it."""
+    with engine.begin() as conn:
+        return threads.inherit_thread_mentions(conn)
+
 
 pytestmark = pytest.mark.integration
 
