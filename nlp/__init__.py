@@ -1,7 +1,8 @@
 """Grapevine's NLP: text normalisation, language id, sentiment and targeted advocacy models.
 
-Importing ``nlp`` is cheap: names are resolved lazily, and torch/transformers load only when
-a model does (``load_sentiment``/``load_advocacy``). Usage::
+Importing ``nlp`` is cheap: names are resolved lazily. The shipped models
+(``load_sentiment``/``load_advocacy``) run on ONNX Runtime and never import torch; torch (the
+``train`` extra) is for training, the torch backends and Hugging Face models. Usage::
 
     import nlp
     sentiment = nlp.load_sentiment()

