@@ -8,7 +8,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
-EXTRAS ?= dev,social,airflow
+EXTRAS ?= dev,social,airflow,train
 PYTEST_ARGS ?=
 
 .PHONY: install browser demo test test-fast bench lint format clean
