@@ -183,6 +183,45 @@ class Settings(BaseSettings):
         "counts as failed (and is retried next run): longer than the slowest receiver.",
     )
 
+    alert_surge: bool = Field(
+        default=True,
+        description="Also alert when a brand's mention volume is significantly above its "
+        "baseline (a 'surge': crises and campaigns show up first as volume).",
+    )
+    alert_surge_min_count: int = Field(
+        default=30, ge=1, description="Fewest mentions in a window that can raise a surge alert."
+    )
+
+    # --- outcomes (why customers advocate or warn) ----------------------------------------
+    outcomes: bool = Field(
+        default=True,
+        description="Run the outcomes stage: discover what customers talk about, assign posts.",
+    )
+    outcome_min_posts: int = Field(
+        default=10,
+        ge=3,
+        description="Fewest posts an outcome needs to be discovered (HDBSCAN min_cluster_size).",
+    )
+    outcome_assign_similarity: float = Field(
+        default=0.45,
+        gt=0,
+        lt=1,
+        description="Cosine similarity to an outcome's centroid a post needs to be assigned to it.",
+    )
+    outcome_discovery_sample: int = Field(
+        default=30000,
+        ge=100,
+        description="Most posts clustered per discovery; the rest are assigned to what it found.",
+    )
+    outcome_rediscover_days: int = Field(
+        default=7,
+        ge=1,
+        description="A nightly run re-discovers outcomes when the last discovery is this old.",
+    )
+    outcome_driver_alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="Significance of the spike-driver test (Holm)."
+    )
+
     @field_validator("reddit_subreddits", "mastodon_instances", "alert_urls", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
