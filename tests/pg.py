@@ -11,6 +11,12 @@ from warehouse.engine import make_engine
 #: Every table that holds data, in an order TRUNCATE … CASCADE accepts.
 DATA_TABLES = (
     "alerts",
+    "outcome_daily",
+    "post_outcomes",
+    "post_embeddings",
+    "outcome_versions",
+    "outcomes",
+    "outcome_discoveries",
     "brand_daily_metrics",
     "classifications",
     "post_brands",

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy import (
     text as sql_text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, JSONB, REAL
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -278,6 +278,9 @@ class AlertRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(TZ)
     delivery_attempts: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
+    drivers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=sql_text("'[]'::jsonb")
+    )
 
 
 class CollectorStateRow(Base):
@@ -308,6 +311,127 @@ class QuarantineRow(Base):
     created_at: Mapped[datetime] = _stamp()
 
 
+class OutcomeDiscoveryRow(Base):
+    """One run of outcome discovery: which embedder, how many posts and outcomes, with what."""
+
+    __tablename__ = "outcome_discoveries"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    embedder_version: Mapped[str] = mapped_column(Text)
+    n_posts: Mapped[int] = mapped_column(Integer)
+    n_outcomes: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    window_start: Mapped[datetime | None] = mapped_column(TZ)
+    window_end: Mapped[datetime | None] = mapped_column(TZ)
+    discovered_at: Mapped[datetime] = _stamp()
+
+
+class OutcomeRow(Base):
+    """An outcome customers talk about, as the latest discovery that saw it described it.
+
+    The id is stable: a re-discovery that matches the outcome keeps it (and updates the
+    description); one that does not find it again retires it (``status = 'retired'``).
+    """
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        CheckConstraint("status = ANY (ARRAY['active'::text, 'retired'::text])", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    key_phrases: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    size: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    centroid: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    representative_post_ids: Mapped[list[int]] = mapped_column(
+        JSONB, server_default=sql_text("'[]'::jsonb")
+    )
+    status: Mapped[str] = mapped_column(Text, server_default=sql_text("'active'"))
+    first_discovery_id: Mapped[int] = mapped_column(Integer, ForeignKey("outcome_discoveries.id"))
+    last_discovery_id: Mapped[int] = mapped_column(Integer, ForeignKey("outcome_discoveries.id"))
+    created_at: Mapped[datetime] = _stamp()
+    updated_at: Mapped[datetime] = _stamp()
+
+
+class OutcomeVersionRow(Base):
+    """Each outcome as each discovery saw it, so its history survives re-discoveries."""
+
+    __tablename__ = "outcome_versions"
+    __table_args__ = (Index("ix_outcome_versions_discovery_id", "discovery_id"),)
+
+    outcome_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("outcomes.id", ondelete="CASCADE"), primary_key=True
+    )
+    discovery_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("outcome_discoveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(Text)
+    key_phrases: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    size: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    centroid: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    matched_similarity: Mapped[float | None] = mapped_column(Float)
+
+
+class PostEmbeddingRow(Base):
+    """A post's sentence embedding (brands masked): float16 little-endian, ``dim * 2`` bytes.
+
+    Kept so that a re-discovery clusters history without embedding it again.
+    """
+
+    __tablename__ = "post_embeddings"
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    embedder_version: Mapped[str] = mapped_column(Text)
+    vector: Mapped[bytes] = mapped_column(BYTEA)
+
+
+class PostOutcomeRow(Base):
+    """Which outcome a post is about (``outcome_id`` NULL: unassigned, and ``reason`` says why)."""
+
+    __tablename__ = "post_outcomes"
+    __table_args__ = (
+        Index("ix_post_outcomes_outcome_id", "outcome_id"),
+        CheckConstraint(
+            "reason = ANY (ARRAY['unsupported_language'::text, 'below_similarity'::text,"
+            " 'empty'::text])",
+            name="reason",
+        ),
+        CheckConstraint("(outcome_id IS NULL) = (reason IS NOT NULL)", name="unassigned_reason"),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("outcomes.id"))
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    discovery_id: Mapped[int] = mapped_column(Integer, ForeignKey("outcome_discoveries.id"))
+    assigned_at: Mapped[datetime] = _stamp()
+
+
+class OutcomeDailyRow(Base):
+    """Per brand x outcome x local day: C2C mentions, distinct customers, advocacy, badvocacy
+    (current advocacy model only); recomputed per window like ``brand_daily_metrics``."""
+
+    __tablename__ = "outcome_daily"
+    __table_args__ = (Index("ix_outcome_daily_day", "day"),)
+
+    brand_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("outcomes.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    customers: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    advocacy: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    badvocacy: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    computed_at: Mapped[datetime] = _stamp()
+
+
 def _table(row: type[Base]) -> Table:
     return Base.metadata.tables[row.__tablename__]
 
@@ -318,6 +442,12 @@ POST_BRANDS = _table(PostBrandRow)
 CLASSIFICATIONS = _table(ClassificationRow)
 MODEL_VERSIONS = _table(ModelVersionRow)
 QUARANTINE = _table(QuarantineRow)
+OUTCOME_DISCOVERIES = _table(OutcomeDiscoveryRow)
+OUTCOMES = _table(OutcomeRow)
+OUTCOME_VERSIONS = _table(OutcomeVersionRow)
+POST_EMBEDDINGS = _table(PostEmbeddingRow)
+POST_OUTCOMES = _table(PostOutcomeRow)
+OUTCOME_DAILY = _table(OutcomeDailyRow)
 
 
 def written_columns(table: Table, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
