@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -389,6 +389,175 @@ def eval_splits(
     )
     for name, b in dict(result.get("baselines") or {}).items():
         console.print(f"  baseline {name}: {b['mean_macro_f1_brand_addressed']:.3f}")
+
+
+OutcomeFile = Annotated[
+    Path,
+    typer.Argument(
+        help="Labelled .csv, .tsv (header row) or .jsonl file.", exists=True, dir_okay=False
+    ),
+]
+
+
+def _embedder(model: str) -> object:
+    from nlp.embed import load_embedder
+
+    return load_embedder(model)
+
+
+@eval_app.command("outcomes")
+def eval_outcomes(
+    file: OutcomeFile,
+    text_col: TextCol = "text",
+    label_col: Annotated[
+        str, typer.Option("--label-col", help="Column holding the gold reason.")
+    ] = "reason",
+    brand_col: Annotated[
+        str | None,
+        typer.Option(
+            "--brand-col",
+            help="Column naming the brand; every brand named in it is masked in every text "
+            "(default: 'brand' when the file has it).",
+        ),
+    ] = None,
+    as_json: JsonOut = False,
+    min_posts: Annotated[
+        int | None,
+        typer.Option("--min-posts", help="Fewest posts per outcome (default: settings).", min=2),
+    ] = None,
+    min_similarity: Annotated[
+        float | None,
+        typer.Option(
+            "--min-similarity", help="Cosine needed to join an outcome (default: settings)."
+        ),
+    ] = None,
+    seed: Seed = 0,
+    model: Annotated[
+        str, typer.Option("--model", help="Sentence embedder: 'default' or a HF id/path.")
+    ] = "default",
+) -> None:
+    """Discover outcomes in FILE's texts and score them against its labelled reasons.
+
+    Brands are masked, posts the language detector calls non-English stay unassigned (as in
+    the outcomes stage), and the rest are embedded, clustered and assigned. Scores: NMI, ARI,
+    purity (unassigned posts are one more group) and coverage (reasons with >= 2 % of the
+    rows that some outcome holds at >= 50 %), next to the same outcomes dealt at random.
+    """
+    import time
+
+    import numpy as np
+
+    from grapevine.core.errors import InputError
+    from grapevine.core.settings import get_settings
+    from nlp import outcomes, outcomes_eval
+    from nlp.data import column
+    from nlp.lang import detect_language
+
+    settings = get_settings()
+    min_posts = min_posts if min_posts is not None else settings.outcome_min_posts
+    similarity = (
+        min_similarity if min_similarity is not None else settings.outcome_assign_similarity
+    )
+    with _user_errors():
+        rows = outcomes_eval.read_rows(file)
+        if not rows:
+            raise InputError(f"{file}: no rows", hint="the file needs a header and labelled rows")
+        texts = column(rows, text_col, file)
+        gold = [g.strip() for g in column(rows, label_col, file)]
+        brands: list[str] = []
+        if brand_col is not None or "brand" in rows[0]:
+            brands = [b for b in column(rows, brand_col or "brand", file) if b.strip()]
+        masked = outcomes_eval.mask_texts(texts, brands)
+        supported = [detect_language(t)[1] for t in texts]
+        keep = [i for i, t in enumerate(masked) if t and supported[i]]
+        started = time.perf_counter()
+        embedder = _embedder(model)
+        vectors = embedder.encode([masked[i] for i in keep])  # type: ignore[attr-defined]
+        embedded = time.perf_counter()
+        found = outcomes.discover(
+            vectors,
+            [masked[i] for i in keep],
+            min_posts=min_posts,
+            sample=settings.outcome_discovery_sample,
+            min_similarity=similarity,
+            seed=seed,
+        )
+        discovered = time.perf_counter()
+    pred = np.full(len(texts), -1, dtype=np.int64)
+    pred[keep] = found.assigned
+    scores = outcomes_eval.score(pred.tolist(), gold)
+    majority = outcomes_eval.majority(pred.tolist(), gold)
+    baseline = outcomes_eval.shuffled_baseline(pred.tolist(), gold, seed=seed)
+    result: dict[str, object] = {
+        "task": "outcomes",
+        "embedder": getattr(embedder, "version", model),
+        "params": {
+            "min_posts": min_posts,
+            "min_similarity": similarity,
+            "sample": settings.outcome_discovery_sample,
+            "seed": seed,
+            "masked_brands": len(set(brands)),
+        },
+        **scores,
+        "unsupported_language": sum(1 for s in supported if not s),
+        "empty": sum(1 for i, t in enumerate(masked) if not t and supported[i]),
+        "outcomes": [
+            {
+                "outcome": k,
+                "size": o.size,
+                "label": o.label,
+                "key_phrases": list(o.key_phrases),
+                "majority_reason": majority[k][0] if k in majority else None,
+                "majority_share": round(majority[k][1], 4) if k in majority else None,
+                "representatives": [texts[keep[i]] for i in o.representatives],
+            }
+            for k, o in enumerate(found.outcomes)
+        ],
+        "baselines": {"shuffled": {k: baseline[k] for k in ("nmi", "ari", "purity", "coverage")}},
+        "seconds": {
+            "embed": round(embedded - started, 2),
+            "discover": round(discovered - embedded, 2),
+        },
+    }
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        _render_outcomes(result)
+
+
+def _render_outcomes(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"discovered outcomes (n={result['n']}, embedder {result['embedder']})")
+    for col in ("outcome", "size", "label", "majority reason", "purity"):
+        table.add_column(col, justify="right" if col in ("outcome", "size", "purity") else "left")
+    for o in result["outcomes"]:
+        share = o["majority_share"]
+        table.add_row(
+            str(o["outcome"]),
+            str(o["size"]),
+            o["label"],
+            o["majority_reason"] or "",
+            f"{share:.2f}" if share is not None else "",
+        )
+    console.print(table)
+    scores = Table(title="scores against the labelled reasons")
+    for col in ("", "NMI", "ARI", "purity", "coverage"):
+        scores.add_column(col, justify="left" if not col else "right")
+    for name, r in (("outcomes", result), ("shuffled", result["baselines"]["shuffled"])):
+        scores.add_row(
+            name, f"{r['nmi']:.3f}", f"{r['ari']:.3f}", f"{r['purity']:.3f}", f"{r['coverage']:.2f}"
+        )
+    console.print(scores)
+    missed = [r for r, v in result["reasons"].items() if v["outcome"] is None]
+    console.print(
+        f"unassigned {result['unassigned_share']:.1%} of the posts "
+        f"({result['unsupported_language']} not English); "
+        f"purity of the assigned posts {result['purity_assigned']:.3f}; "
+        f"reasons without an outcome: {', '.join(missed) or 'none'}"
+    )
 
 
 def _brand_addressed() -> tuple[str, ...]:
