@@ -231,8 +231,9 @@ def key_phrases(texts: Sequence[str], labels: Ints, k: int) -> list[tuple[str, .
     out: list[tuple[str, ...]] = []
     for c in range(k):
         chosen: list[str] = []
-        for j in np.argsort(-weights[c], kind="stable"):
-            if counts[c, j] < 2 or len(chosen) >= MAX_PHRASES:
+        used = np.flatnonzero(counts[c] >= 2)  # a phrase of one post describes nothing
+        for j in used[np.argsort(-weights[c, used], kind="stable")]:
+            if len(chosen) >= MAX_PHRASES:
                 break
             chosen = _add_phrase(chosen, str(terms[j]))
         out.append(tuple(chosen))
