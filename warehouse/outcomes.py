@@ -9,7 +9,8 @@ the report) owns the transaction.
 * Work: :func:`posts_to_embed` lists C2C posts that mention a brand and have not been read yet
   (or were embedded by another embedder), with the brand spans to mask.
 * Embeddings are stored once, float16 (:func:`save_embeddings`), so that a re-discovery
-  clusters history without embedding it again (:func:`load_embeddings`).
+  clusters history without embedding it again (:func:`load_embeddings` for a window, sampled
+  or not; :func:`load_embeddings_for` for given posts; :func:`masked_texts` for their texts).
 * A discovery (:func:`save_discovery`) writes its outcomes (:func:`save_outcomes`): matched
   ones keep their id, new ones get one, unmatched ones are retired, and every outcome's
   description by this discovery goes to ``outcome_versions``.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import files
@@ -179,7 +180,8 @@ class ExamplePost:
 
 # --- work ------------------------------------------------------------------------------------
 
-_POSTS_TO_EMBED = """
+# A post with the spans where it names brands itself (inherited mentions have none).
+_POST_WITH_SPANS = """
 SELECT p.id, p.text, p.lang, m.starts, m.ends
 FROM posts p
 CROSS JOIN LATERAL (
@@ -192,6 +194,9 @@ CROSS JOIN LATERAL (
     FROM post_brands pb
     WHERE pb.post_id = p.id
 ) m
+"""
+_POSTS_TO_EMBED = f"""
+{_POST_WITH_SPANS}
 WHERE p.is_c2c AND m.counted
   AND p.id > :after_id
   AND (CAST(:since AS timestamptz) IS NULL OR p.created_at >= :since)
@@ -236,11 +241,39 @@ def posts_to_embed(
             "limit": limit,
         },
     )
-    out = []
-    for post_id, body, lang, starts, ends in rows:
-        spans = sorted(set(zip(starts or (), ends or (), strict=True)))
-        out.append(PostToEmbed(int(post_id), body, lang, tuple(spans)))
-    return out
+    return [_post_to_embed(*row) for row in rows]
+
+
+def _post_to_embed(
+    post_id: int, body: str, lang: str | None, starts: list[int] | None, ends: list[int] | None
+) -> PostToEmbed:
+    spans = sorted(set(zip(starts or (), ends or (), strict=True)))
+    return PostToEmbed(int(post_id), body, lang, tuple(spans))
+
+
+def posts_by_id(conn: Connection, post_ids: Sequence[int]) -> list[PostToEmbed]:
+    """The posts ``post_ids`` with their brand spans, in the order given (ids not stored are
+    left out): what a re-discovery needs to mask the texts of the posts it clusters."""
+    rows = conn.execute(
+        text(f"{_POST_WITH_SPANS} WHERE p.id = ANY(:ids)"), {"ids": [int(i) for i in post_ids]}
+    )
+    found = {int(row[0]): _post_to_embed(*row) for row in rows}
+    return [found[int(i)] for i in post_ids if int(i) in found]
+
+
+def masked_texts(
+    conn: Connection,
+    post_ids: Sequence[int],
+    mask: Callable[[str, Sequence[tuple[int, int]]], str],
+) -> list[str]:
+    """The texts of ``post_ids`` (in that order) with ``mask(text, spans)`` applied, e.g.
+    ``nlp.outcomes.mask_brands`` (passed in: the warehouse does not import ``nlp``). Raises
+    ``KeyError`` for an id that is not stored, so texts never shift against their vectors."""
+    found = {p.post_id: p for p in posts_by_id(conn, post_ids)}
+    missing = [int(i) for i in post_ids if int(i) not in found]
+    if missing:
+        raise KeyError(f"posts {missing[:5]} are not stored")
+    return [mask(found[int(i)].text, found[int(i)].spans) for i in post_ids]
 
 
 # --- embeddings ------------------------------------------------------------------------------
@@ -349,6 +382,28 @@ def load_embeddings(
         ).all()
     else:  # every vector in the window: no id list to send
         rows = conn.execute(text(_EMBEDDED.format(columns="e.post_id, e.vector")), params).all()
+    return _vectors(rows, embedder_version)
+
+
+def load_embeddings_for(
+    conn: Connection, post_ids: Sequence[int], embedder_version: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stored vectors of ``embedder_version`` for these posts, by ascending post id
+    (posts without one are left out: compare the returned ids with yours)."""
+    rows = conn.execute(
+        text(
+            "SELECT post_id, vector FROM post_embeddings"
+            " WHERE post_id = ANY(:ids) AND embedder_version = :version ORDER BY post_id"
+        ),
+        {"ids": [int(i) for i in post_ids], "version": embedder_version},
+    ).all()
+    return _vectors(rows, embedder_version)
+
+
+def _vectors(rows: Sequence[Any], embedder_version: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, float32 matrix)`` from ``(post_id, vector bytes)`` rows."""
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
     sizes = {len(vector) for _, vector in rows}
     if len(sizes) != 1:
         raise ValueError(f"stored vectors of {embedder_version} differ in size: {sorted(sizes)}")
