@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 KIND_BADVOCACY_SPIKE = "badvocacy_spike"
+KIND_VOLUME_SURGE = "volume_surge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class NewAlert:
     p_value: float
     severity: int
     details: dict[str, Any] = field(default_factory=dict)
+    #: What drives a badvocacy spike (``Driver.to_json()`` rows); stored in ``alerts.drivers``
+    #: only when there are some, so alerts without drivers need no such column.
+    drivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,39 +59,53 @@ class PendingAlert:
     delivered: frozenset[str]
 
 
+#: Per brand and day from the brand's first day with metrics on (zeros where nothing was
+#: counted): a quiet day is information, not a gap. ``{sums}`` are the summed columns.
+_DAILY_SUMS = """
+WITH firsts AS (
+    SELECT brand_id, min(day) AS first_day FROM brand_daily_metrics GROUP BY brand_id
+), days AS (
+    SELECT f.brand_id, d::date AS day
+    FROM firsts f,
+         generate_series(GREATEST(f.first_day, CAST(:first AS date)),
+                         CAST(:end AS date) - 1, interval '1 day') AS d
+)
+SELECT days.brand_id, days.day, {sums}
+FROM days
+LEFT JOIN brand_daily_metrics m ON m.brand_id = days.brand_id AND m.day = days.day
+GROUP BY days.brand_id, days.day
+ORDER BY days.brand_id, days.day
+"""
+
+
 def daily_badvocacy(
     conn: Connection, first_day: date, end_day: date
 ) -> dict[int, list[tuple[date, int, int]]]:
     """Per brand, ``(day, badvocacy, rated)`` over all sources for ``[first_day, end_day)``.
 
     Read from ``brand_daily_metrics`` (what ``grapevine metrics`` computed from the current
-    model). Days without mentions are zeros from the brand's first day with metrics on: a
-    quiet day is information, not a gap.
+    model). Days without mentions are zeros from the brand's first day with metrics on.
     """
-    rows = conn.execute(
-        text(
-            """
-            WITH firsts AS (
-                SELECT brand_id, min(day) AS first_day FROM brand_daily_metrics GROUP BY brand_id
-            ), days AS (
-                SELECT f.brand_id, d::date AS day
-                FROM firsts f,
-                     generate_series(GREATEST(f.first_day, CAST(:first AS date)),
-                                     CAST(:end AS date) - 1, interval '1 day') AS d
-            )
-            SELECT days.brand_id, days.day,
-                   coalesce(sum(m.badvocacy), 0) AS badvocacy, coalesce(sum(m.rated), 0) AS rated
-            FROM days
-            LEFT JOIN brand_daily_metrics m ON m.brand_id = days.brand_id AND m.day = days.day
-            GROUP BY days.brand_id, days.day
-            ORDER BY days.brand_id, days.day
-            """
-        ),
-        {"first": first_day, "end": end_day},
-    )
+    sums = "coalesce(sum(m.badvocacy), 0), coalesce(sum(m.rated), 0)"
+    rows = conn.execute(text(_DAILY_SUMS.format(sums=sums)), {"first": first_day, "end": end_day})
     out: dict[int, list[tuple[date, int, int]]] = {}
     for brand_id, day, bad, rated in rows:
         out.setdefault(int(brand_id), []).append((day, int(bad), int(rated)))
+    return out
+
+
+def daily_mentions(
+    conn: Connection, first_day: date, end_day: date
+) -> dict[int, list[tuple[date, int]]]:
+    """Per brand, ``(day, mentions)`` over all sources for ``[first_day, end_day)``: the C2C
+    mentions whatever their labels (the volume the surge test watches), zeros as above."""
+    rows = conn.execute(
+        text(_DAILY_SUMS.format(sums="coalesce(sum(m.mentions), 0)")),
+        {"first": first_day, "end": end_day},
+    )
+    out: dict[int, list[tuple[date, int]]] = {}
+    for brand_id, day, mentions in rows:
+        out.setdefault(int(brand_id), []).append((day, int(mentions)))
     return out
 
 
@@ -126,19 +144,33 @@ def top_badvocacy_posts(
     conn: Connection, brand_id: int, start: datetime, end: datetime, limit: int = 5
 ) -> list[dict[str, Any]]:
     """The window's badvocacy posts with the largest reach: what a marketer answers first."""
+    return top_posts(conn, brand_id, start, end, limit, advocacy="badvocacy")
+
+
+def top_posts(
+    conn: Connection,
+    brand_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int = 5,
+    *,
+    advocacy: str | None = None,
+) -> list[dict[str, Any]]:
+    """The window's mentions of the brand with the largest reach, of one advocacy label or of
+    any (``advocacy=None``: what a surge is made of); each with its ``advocacy`` label."""
     rows = conn.execute(
         text(
             """
             SELECT post_id, source, url, author_key, followers, interactions,
-                   left(text, 280) AS excerpt, created_at
+                   left(text, 280) AS excerpt, created_at, advocacy
             FROM analytics.int_brand_mentions_labelled
-            WHERE brand_id = :b AND advocacy = 'badvocacy'
+            WHERE brand_id = :b AND (CAST(:adv AS text) IS NULL OR advocacy = :adv)
               AND created_at >= :start AND created_at < :end
             ORDER BY followers DESC, interactions DESC, post_id
             LIMIT :limit
             """
         ),
-        {"b": brand_id, "start": start, "end": end, "limit": limit},
+        {"b": brand_id, "adv": advocacy, "start": start, "end": end, "limit": limit},
     ).mappings()
     return [
         {**dict(r), "created_at": r["created_at"].isoformat(), "post_id": int(r["post_id"])}
@@ -150,13 +182,16 @@ def insert_alerts(conn: Connection, alerts: Iterable[NewAlert]) -> list[int]:
     """Store new alerts; a window already stored is left as it is. Returns the new ids."""
     new_ids: list[int] = []
     for a in alerts:
+        with_drivers = bool(a.drivers)
         got = conn.execute(
             text(
-                """
+                f"""
                 INSERT INTO alerts (brand_id, kind, window_start, window_end, observed, expected,
-                                    share, baseline_share, p_value, severity, details)
+                                    share, baseline_share, p_value, severity, details
+                                    {", drivers" if with_drivers else ""})
                 VALUES (:brand_id, :kind, :window_start, :window_end, :observed, :expected,
-                        :share, :baseline_share, :p_value, :severity, CAST(:details AS jsonb))
+                        :share, :baseline_share, :p_value, :severity, CAST(:details AS jsonb)
+                        {", CAST(:drivers AS jsonb)" if with_drivers else ""})
                 ON CONFLICT (brand_id, kind, window_start) DO NOTHING
                 RETURNING id
                 """
@@ -173,6 +208,7 @@ def insert_alerts(conn: Connection, alerts: Iterable[NewAlert]) -> list[int]:
                 "p_value": a.p_value,
                 "severity": a.severity,
                 "details": json.dumps(a.details, default=str),
+                **({"drivers": json.dumps(a.drivers, default=str)} if with_drivers else {}),
             },
         ).first()
         if got is not None:

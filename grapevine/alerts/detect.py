@@ -45,13 +45,45 @@ import math
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 from scipy import special
 
 K = TypeVar("K", bound=Hashable)
 Correction = Literal["holm", "bh", "bonferroni"]
+UntestedKind = Literal["short_history", "no_other_mentions"]
+
+
+class Dated(Protocol):
+    """A day of some series (``DayCount`` here, ``surge.VolumeDay`` for volume)."""
+
+    @property
+    def day(self) -> date: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+class HasBaseline(Protocol):
+    """A detector configuration: how many days before a window its baseline spans."""
+
+    @property
+    def baseline_days(self) -> int: ...
+
+
+class Tested(Protocol):
+    """What :class:`Coverage` needs of an evaluation (badvocacy or volume)."""
+
+    @property
+    def testable(self) -> bool: ...
+    @property
+    def history_days(self) -> int: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def reason_kind(self) -> UntestedKind | None: ...
+
 
 KIND = "badvocacy_spike"
 OUTLIER_Z = 4.0
@@ -113,7 +145,7 @@ class Coverage:
     short_history: list[int] = field(default_factory=list)
     other_reasons: dict[str, int] = field(default_factory=dict)
 
-    def add(self, evaluation: Evaluation) -> None:
+    def add(self, evaluation: Tested) -> None:
         if evaluation.testable:
             self.tested += 1
         elif evaluation.reason_kind == "short_history":
@@ -162,7 +194,7 @@ class Evaluation:
     dispersion: float = 0.0
     testable: bool = True
     reason: str | None = None
-    reason_kind: Literal["short_history", "no_other_mentions"] | None = None
+    reason_kind: UntestedKind | None = None
 
     @property
     def p_value(self) -> float:
@@ -182,8 +214,8 @@ class Finding(Generic[K]):
 
 
 def baseline_window(
-    history: Sequence[DayCount], day: date, config: DetectorConfig, exclude: Collection[date] = ()
-) -> list[DayCount]:
+    history: Sequence[D], day: date, config: HasBaseline, exclude: Collection[date] = ()
+) -> list[D]:
     """The trailing ``baseline_days`` before ``day``, without the excluded (alerted) days."""
     out = []
     for h in history:
@@ -253,7 +285,7 @@ def betabinom_at_least(k: int, n: int, a: float, b: float) -> float:
     return float(min(max(np.exp(special.logsumexp(log_pmf)), 0.0), 1.0))
 
 
-def _inliers(values: np.ndarray, floor: float) -> np.ndarray:
+def inliers(values: np.ndarray, floor: float) -> np.ndarray:
     """Days within ``OUTLIER_Z`` robust standard deviations (1.4826 MAD) of the median.
 
     One unalerted spike in 28 days would otherwise inflate the baseline's variance for four
@@ -288,7 +320,7 @@ def count_p_value(
     first = weekday_rates(days, config)
     g = np.array([first[h.day.weekday()] for h in days]) if first is not None else 1.0
     floor = rate_all / np.sqrt(max(float(np.median(other)) * rate_all, 1.0))
-    keep = _inliers(bad / (other * g), floor)
+    keep = inliers(bad / (other * g), floor)
     days = [h for h, k in zip(days, keep, strict=True) if k]
     bad, other = bad[keep], other[keep]
     rates = weekday_rates(days, config)
@@ -358,7 +390,7 @@ def evaluate(
     baseline = baseline_window(history, today.day, config, exclude)
     share = today.badvocacy / today.rated if today.rated else None
     reason = None
-    kind: Literal["short_history", "no_other_mentions"] | None = None
+    kind: UntestedKind | None = None
     if len(baseline) < config.min_history_days:
         reason, kind = short_history_reason(config.min_history_days, len(baseline)), "short_history"
     elif not any(h.rated > h.badvocacy for h in baseline):

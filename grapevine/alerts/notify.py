@@ -220,30 +220,65 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
     return channels
 
 
+SURGE_KIND = "volume_surge"
+
+
+def about(count: float) -> str:
+    """An expected count as people say it: "about 15", "about 2.4", "about 1,200"."""
+    return f"{count:,.0f}" if count >= 10 else f"{count:.1f}"
+
+
 def render(alert: dict[str, Any]) -> Message:
-    """The human message for one alert row (as stored, with its ``details``)."""
+    """The human message for one alert row (as stored, with its ``details`` and, for a
+    badvocacy spike whose drivers are known, its ``drivers``)."""
     d = alert.get("details") or {}
-    brand = d.get("brand", f"brand {alert.get('brand_id')}")
-    day = str(alert.get("window_start", ""))[:10]
+    brand = d.get("brand") or alert.get("brand") or f"brand {alert.get('brand_id')}"
+    # the local day the window covers (GRAPEVINE_TIMEZONE); alerts stored before it was kept
+    # in the details have only the UTC start
+    day = d.get("day") or f"{str(alert.get('window_start', ''))[:10]} (UTC)"
     severity = alert.get("severity")
-    title = f"Badvocacy spike: {brand} on {day} (severity {severity}/10)"
+    observed = int(alert.get("observed") or 0)
+    expected = float(alert.get("expected") or 0)
+    history = d.get("history_days", 28)
     share = alert.get("share")
     base_share = alert.get("baseline_share")
-    lines = [
-        f"{brand}: {int(alert.get('observed') or 0)} badvocacy posts on {day} (UTC), "
-        f"{float(alert.get('expected') or 0):.1f} expected from the last "
-        f"{d.get('history_days', 28)} days.",
-    ]
-    if share is not None and base_share is not None:
-        lines.append(f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%}).")
+    if alert.get("kind") == SURGE_KIND:
+        title = f"Volume surge: {brand} on {day[:10]} (severity {severity}/10)"
+        lines = [
+            f"{brand}: {observed:,} mentions on {day}, about {about(expected)} expected from "
+            f"the last {history} days.",
+        ]
+        if share is not None and base_share is not None:
+            lines.append(
+                f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%})."
+            )
+        top_heading = "Top mentions by reach:"
+    else:
+        title = f"Badvocacy spike: {brand} on {day[:10]} (severity {severity}/10)"
+        lines = [
+            f"{brand}: {observed} badvocacy posts on {day}, "
+            f"{expected:.1f} expected from the last {history} days.",
+        ]
+        if share is not None and base_share is not None:
+            lines.append(
+                f"Badvocacy share of rated mentions: {share:.0%} (usually {base_share:.0%})."
+            )
+        volume = d.get("volume_surge")
+        if volume:
+            lines.append(
+                f"Mentions: {int(volume.get('mentions') or 0):,}, about "
+                f"{about(float(volume.get('expected') or 0))} expected: a volume surge as well."
+            )
+        top_heading = "Top badvocacy posts by reach:"
     lines.append(
         f"p-value {float(alert.get('p_value') or 0):.2g} after correcting for "
         f"{d.get('brands_tested', 1)} brands."
     )
+    lines += driver_lines(alert.get("drivers") or [])
     posts = d.get("top_posts") or []
     if posts:
         lines.append("")
-        lines.append("Top badvocacy posts by reach:")
+        lines.append(top_heading)
         for p in posts:
             lines.append(
                 f"- [{p.get('source')}] {p.get('followers') or 0:,} followers: "
@@ -252,3 +287,24 @@ def render(alert: dict[str, Any]) -> Message:
     key = alert_id(alert)
     payload = {k: v for k, v in alert.items() if k != "details"} | {"details": d, "alert_id": key}
     return Message(title=title, body="\n".join(lines), payload=payload, alert_id=key)
+
+
+def driver_lines(drivers: list[dict[str, Any]], examples: int = 2) -> list[str]:
+    """What drives a badvocacy spike, as message lines (none without drivers)."""
+    if not drivers:
+        return []
+    lines = ["", "What it is about (outcomes whose share of the badvocacy rose):"]
+    for dr in drivers:
+        base = dr.get("baseline_share")
+        usual = "new" if base is None else f"usually {float(base):.0%}"
+        lines.append(
+            f"- {dr.get('label')}: {int(dr.get('window_badvocacy') or 0)} posts, "
+            f"{float(dr.get('window_share') or 0):.0%} of the badvocacy ({usual}), "
+            f"{float(dr.get('lift') or 0):.1f}x, p {float(dr.get('p_value') or 0):.2g}"
+        )
+        for ex in (dr.get("examples") or [])[:examples]:
+            text = " ".join(str(ex.get("text") or "").split())
+            if len(text) > 160:
+                text = text[:159] + "…"
+            lines.append(f"    e.g. {text!r} {ex.get('url') or ''}".rstrip())
+    return lines

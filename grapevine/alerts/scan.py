@@ -1,4 +1,5 @@
-"""Find badvocacy spikes in a window: the warehouse's daily counts through the detector.
+"""Find badvocacy spikes and volume surges in a window: the warehouse's daily counts through
+the detectors (``detect`` and ``surge``).
 
 Shared by the alerts stage (which stores and sends what it finds) and the report (which only
 describes the coverage: which brand-days could be tested, and why the others could not).
@@ -7,11 +8,12 @@ describes the coverage: which brand-days could be tested, and why the others cou
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from grapevine.alerts import detect
+from grapevine.alerts import detect, surge
 from grapevine.core.settings import Settings
 from warehouse import alerts as store
 from warehouse.metrics import day_range, day_start
@@ -24,6 +26,17 @@ def detector_config(settings: Settings) -> detect.DetectorConfig:
         min_count=settings.alert_min_count,
         alpha=settings.alert_alpha,
         share_alpha=settings.alert_share_alpha,
+        correction=settings.alert_correction,
+        baseline_days=settings.alert_baseline_days,
+        min_history_days=settings.alert_min_history_days,
+    )
+
+
+def surge_config(settings: Settings) -> surge.SurgeConfig:
+    """The surge test shares the badvocacy test's alpha, correction and history."""
+    return surge.SurgeConfig(
+        min_count=settings.alert_surge_min_count,
+        alpha=settings.alert_alpha,
         correction=settings.alert_correction,
         baseline_days=settings.alert_baseline_days,
         min_history_days=settings.alert_min_history_days,
@@ -43,10 +56,18 @@ def detect_alerts(
     until: datetime | None,
     *,
     quiet: bool = False,
+    surges: bool = True,
 ) -> tuple[list[store.NewAlert], detect.Coverage]:
-    """Run the detector over the window's days; returns the alerts found and the coverage
-    (brand-days tested, and why the others could not be). ``quiet``: do not log the coverage
-    (the report re-runs the detector only to describe it; the alerts stage already logged it)."""
+    """Run the detectors over the window's days; returns the alerts found (badvocacy spikes,
+    then volume surges when ``surges`` and GRAPEVINE_ALERT_SURGE allow) and the badvocacy
+    test's coverage (brand-days tested, and why the others could not be). ``quiet``: do not log
+    the coverage (the report re-runs the detector only to describe it; the alerts stage already
+    logged it).
+
+    One alert per brand and day: a day with a badvocacy spike raises no separate surge alert
+    (the spike is the more specific news, and the extra badvocacy posts are extra volume too);
+    its alert carries the surge's numbers in ``details["volume_surge"]`` instead.
+    """
     config = detector_config(settings)
     coverage = detect.Coverage(min_history_days=config.min_history_days)
     with engine.connect() as conn:
@@ -69,16 +90,44 @@ def detect_alerts(
         log.warning("alerts: %s", coverage.describe())
     elif not quiet:
         log.info("alerts: %s", coverage.describe())
-    tested_per_day: dict[date, int] = {}
-    for s in series.values():
-        for c in s:
-            tested_per_day[c.day] = tested_per_day.get(c.day, 0) + 1
+    spiked: dict[int, set[date]] = {k: set(v) for k, v in alerted.items()}
+    for f in findings:
+        spiked.setdefault(f.key, set()).add(f.evaluation.day)
+    volume: dict[tuple[int, date], surge.Surge[int]] = {}
+    if surges and settings.alert_surge:
+        for found_surge in run_surges(engine, settings, history_start, window_days, spiked):
+            volume[(found_surge.key, found_surge.evaluation.day)] = found_surge
+    brands_tested = _brands_per_day(series)
     found = []
     with engine.connect() as conn:
         for f in findings:
             e = f.evaluation
             start, stop = day_window(e.day, settings.timezone)
             top = store.top_badvocacy_posts(conn, f.key, start, stop, settings.alert_top_posts)
+            details = {
+                "brand": names.get(f.key, str(f.key)),
+                "day": e.day.isoformat(),
+                "rated": e.rated,
+                "p_count": e.p_count,
+                "p_share": e.p_share,
+                "p_adjusted": f.p_adjusted,
+                "correction": config.correction,
+                "brands_tested": brands_tested.get(e.day, 1),
+                "history_days": e.history_days,
+                "seasonal": e.seasonal,
+                "dispersion": e.dispersion,
+                "min_count": config.min_count,
+                "alpha": config.alpha,
+                "top_posts": top,
+            }
+            v = volume.get((f.key, e.day))
+            if v is not None:
+                details["volume_surge"] = {
+                    "mentions": v.evaluation.observed,
+                    "expected": round(v.evaluation.expected, 3),
+                    "p_adjusted": v.p_adjusted,
+                    "severity": v.severity,
+                }
             found.append(
                 store.NewAlert(
                     brand_id=f.key,
@@ -91,21 +140,102 @@ def detect_alerts(
                     baseline_share=e.baseline_share,
                     p_value=f.p_adjusted,
                     severity=f.severity,
-                    details={
-                        "brand": names.get(f.key, str(f.key)),
-                        "rated": e.rated,
-                        "p_count": e.p_count,
-                        "p_share": e.p_share,
-                        "p_adjusted": f.p_adjusted,
-                        "correction": config.correction,
-                        "brands_tested": tested_per_day.get(e.day, 1),
-                        "history_days": e.history_days,
-                        "seasonal": e.seasonal,
-                        "dispersion": e.dispersion,
-                        "min_count": config.min_count,
-                        "alpha": config.alpha,
-                        "top_posts": top,
-                    },
+                    details=details,
                 )
             )
+        for (brand, day), v in sorted(volume.items()):
+            if day in spiked.get(brand, ()):
+                continue  # told as part of the badvocacy spike (above, or in an earlier run)
+            found.append(
+                surge_alert(conn, settings, v, series.get(brand, []), spiked, names, brands_tested)
+            )
     return found, coverage
+
+
+def _brands_per_day(series: Mapping[int, Sequence[detect.Dated]]) -> dict[date, int]:
+    """How many brands have a day in their series (were tested together, corrected over)."""
+    out: dict[date, int] = {}
+    for s in series.values():
+        for c in s:
+            out[c.day] = out.get(c.day, 0) + 1
+    return out
+
+
+def run_surges(
+    engine: Engine,
+    settings: Settings,
+    history_start: date,
+    window_days: list[date],
+    spiked: Mapping[int, set[date]],
+) -> list[surge.Surge[int]]:
+    """Volume surges on ``window_days`` (see ``grapevine.alerts.surge``). Days that surged or
+    spiked before are left out of the baselines, whichever alert told of them."""
+    config = surge_config(settings)
+    end = window_days[-1] + timedelta(days=1)
+    with engine.connect() as conn:
+        raw = store.daily_mentions(conn, history_start, end)
+        surged = store.alerted_windows(
+            conn, history_start, end, kind=surge.KIND, tz=settings.timezone
+        )
+    for brand, spiked_days in spiked.items():
+        surged.setdefault(brand, set()).update(spiked_days)
+    series = {
+        brand: [surge.VolumeDay(d, mentions) for d, mentions in rows] for brand, rows in raw.items()
+    }
+    return surge.run_surges(series, window_days, config, surged)
+
+
+def surge_alert(
+    conn: Connection,
+    settings: Settings,
+    found: surge.Surge[int],
+    badvocacy: Sequence[detect.DayCount],
+    spiked: Mapping[int, set[date]],
+    names: Mapping[int, str],
+    brands_tested: Mapping[date, int],
+) -> store.NewAlert:
+    """The alert row for one surge, with the day's badvocacy share against the usual one (so
+    the message tells a crisis from a campaign) and the day's mentions with the most reach."""
+    e = found.evaluation
+    config = surge_config(settings)
+    start, stop = day_window(e.day, settings.timezone)
+    share, usual = _badvocacy_shares(badvocacy, e.day, config, spiked.get(found.key, set()))
+    return store.NewAlert(
+        brand_id=found.key,
+        kind=surge.KIND,
+        window_start=start,
+        window_end=stop,
+        observed=float(e.observed),
+        expected=round(e.expected, 3),
+        share=share,
+        baseline_share=usual,
+        p_value=found.p_adjusted,
+        severity=found.severity,
+        details={
+            "brand": names.get(found.key, str(found.key)),
+            "day": e.day.isoformat(),
+            "p_count": e.p_value,
+            "p_adjusted": found.p_adjusted,
+            "correction": config.correction,
+            "brands_tested": brands_tested.get(e.day, 1),
+            "history_days": e.history_days,
+            "seasonal": e.seasonal,
+            "trend_per_day": e.trend,
+            "dispersion": e.dispersion,
+            "min_count": config.min_count,
+            "alpha": config.alpha,
+            "top_posts": store.top_posts(conn, found.key, start, stop, settings.alert_top_posts),
+        },
+    )
+
+
+def _badvocacy_shares(
+    series: Sequence[detect.DayCount], day: date, config: surge.SurgeConfig, exclude: set[date]
+) -> tuple[float | None, float | None]:
+    """The day's badvocacy share of rated mentions and the baseline's (spiked days left out)."""
+    today = next((c for c in series if c.day == day), None)
+    share = today.badvocacy / today.rated if today is not None and today.rated else None
+    base = detect.baseline_window(series, day, config, exclude)
+    rated = sum(c.rated for c in base)
+    usual = sum(c.badvocacy for c in base) / rated if rated else None
+    return share, usual

@@ -44,6 +44,12 @@ COLORS = {
     "negative": "#e41a1c",
 }
 CDN = "https://cdn.plot.ly"
+BADVOCACY, SURGE = "badvocacy_spike", "volume_surge"
+
+
+def alert_kind(alert: dict[str, Any]) -> str:
+    """An alert row's kind; rows without one are badvocacy spikes (the first kind)."""
+    return str(alert.get("kind") or BADVOCACY)
 
 
 def csp(plotly: PlotlyMode = "inline") -> str:
@@ -143,14 +149,16 @@ def what_changed(data: ReportData) -> list[str]:
         elif nas_r is not None:
             parts.append(f"net advocacy {_fmt_nas(nas_r)}")
         brand_alerts = [a for a in data.alerts if a["brand"] == brand]
-        if brand_alerts:
-            worst = max(brand_alerts, key=lambda a: a["severity"] or 0)
-            parts.append(
-                f"<span class='alert'>{len(brand_alerts)} badvocacy alert"
-                f"{'s' if len(brand_alerts) > 1 else ''}</span>, worst on "
-                f"{esc(local_day(worst['window_start'], data.timezone))} "
-                f"(severity {esc(worst['severity'])}/10)"
-            )
+        for kind, noun in ((BADVOCACY, "badvocacy alert"), (SURGE, "volume surge")):
+            of_kind = [a for a in brand_alerts if alert_kind(a) == kind]
+            if of_kind:
+                worst = max(of_kind, key=lambda a: a["severity"] or 0)
+                parts.append(
+                    f"<span class='alert'>{len(of_kind)} {noun}"
+                    f"{'s' if len(of_kind) > 1 else ''}</span>, worst on "
+                    f"{esc(local_day(worst['window_start'], data.timezone))} "
+                    f"(severity {esc(worst['severity'])}/10)"
+                )
         lines.append("; ".join(parts) + ".")
     return lines or ["No brand mentions in this window."]
 
@@ -343,9 +351,38 @@ def trend_figure(data: ReportData) -> go.Figure:
             row=i,
             col=1,
         )
-        marks = alerts_by.get(brand, [])
+        marks = [m for m in alerts_by.get(brand, []) if alert_kind(m) == BADVOCACY]
+        surges = [m for m in alerts_by.get(brand, []) if alert_kind(m) == SURGE]
+        nas_by_day = {r["day"]: r["net_advocacy"] for r in rows}
+        if surges:
+            fig.add_trace(
+                go.Scatter(
+                    x=[local_day(m["window_start"], data.timezone) for m in surges],
+                    y=[
+                        nas_by_day.get(local_day(m["window_start"], data.timezone), 0)
+                        for m in surges
+                    ],
+                    mode="markers",
+                    marker={
+                        "symbol": "triangle-up-open",
+                        "size": 16,
+                        "color": "#6a3d9a",
+                        "line": {"width": 2},
+                    },
+                    name="volume surge",
+                    legendgroup="surge",
+                    showlegend=True,
+                    customdata=[
+                        [m["severity"], int(m["observed"] or 0), float(m["expected"] or 0)]
+                        for m in surges
+                    ],
+                    hovertemplate="volume surge, severity %{customdata[0]}/10: "
+                    "%{customdata[1]:,} mentions, %{customdata[2]:,.0f} expected<extra></extra>",
+                ),
+                row=i,
+                col=1,
+            )
         if marks:
-            nas_by_day = {r["day"]: r["net_advocacy"] for r in rows}
             fig.add_trace(
                 go.Scatter(
                     x=[local_day(m["window_start"], data.timezone) for m in marks],
@@ -533,23 +570,73 @@ def _alerts_table(
         links = ", ".join(safe_link(p.get("url"), f"post {i + 1}") for i, p in enumerate(top))
         share = a.get("share")
         base = a.get("baseline_share")
+        observed, expected = float(a["observed"] or 0), float(a["expected"] or 0)
+        if alert_kind(a) == SURGE:
+            what = "volume surge"
+            counts = f"{observed:,.0f} mentions vs {expected:,.0f}"
+        else:
+            what = "badvocacy spike"
+            counts = f"{observed:.0f} vs {expected:.1f}"
+            volume = (a.get("details") or {}).get("volume_surge")
+            if volume:
+                counts += (
+                    f"<br><span class='muted'>mentions {int(volume.get('mentions') or 0):,}"
+                    f" vs {float(volume.get('expected') or 0):,.0f}: a surge too</span>"
+                )
         rows.append(
             "<tr>"
             f"<td>{esc(a['brand'])}</td><td>{esc(local_day(a['window_start'], tz))}</td>"
+            f"<td>{what}</td>"
             f"<td class='num'>{esc(a['severity'])}/10</td>"
-            f"<td class='num'>{int(a['observed'] or 0)} vs {float(a['expected'] or 0):.1f}</td>"
+            f"<td class='num'>{counts}</td>"
             f"<td class='num'>{'' if share is None else f'{share:.0%}'}"
             f"{'' if base is None else f' vs {base:.0%}'}</td>"
             f"<td class='num'>{float(a['p_value'] or 0):.1e}</td>"
             f"<td>{'sent' if a['notified_at'] else esc(a['last_error'] or 'pending')}</td>"
             f"<td>{links}</td></tr>"
         )
+        drivers = a.get("drivers") or []
+        if drivers:
+            rows.append(
+                f"<tr class='drivers'><td></td><td colspan='8'>{drivers_html(drivers)}</td></tr>"
+            )
     return (
-        "<table><thead><tr><th>brand</th><th>day</th><th>severity</th>"
-        "<th>badvocacy vs expected</th><th>share vs usual</th><th>p (corrected)</th>"
-        "<th>notification</th><th>top posts</th></tr></thead>"
+        "<table class='alerts'><thead><tr><th>brand</th><th>day</th><th>alert</th>"
+        "<th>severity</th><th>count vs expected</th><th>badvocacy share vs usual</th>"
+        "<th>p (corrected)</th><th>notification</th><th>top posts</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+        "<p class='muted'>A badvocacy spike: more badvocacy posts than the day's conversation "
+        "explains, and a higher badvocacy share. A volume surge: far more mentions than the "
+        "brand's trend and weekday pattern expect (a day with a badvocacy spike says so in its "
+        "own row instead).</p>"
     ) + (f"<p class='muted'>Alert test: {note}</p>" if note else "")
+
+
+def drivers_html(drivers: Sequence[dict[str, Any]], examples: int = 2) -> str:
+    """What a badvocacy spike is about: its driver outcomes, with example posts (escaped)."""
+    items = []
+    for d in drivers:
+        base = d.get("baseline_share")
+        usual = "new" if base is None else f"usually {float(base):.0%}"
+        quotes = []
+        for ex in (d.get("examples") or [])[:examples]:
+            text_ = " ".join(str(ex.get("text") or "").split())
+            if len(text_) > 200:
+                text_ = text_[:199] + "\u2026"
+            quote = f"&ldquo;{post_text(text_)}&rdquo;"
+            if ex.get("url"):
+                quote += f" ({safe_link(ex.get('url'), 'post')})"
+            quotes.append(f"<div class='quote'>{quote}</div>")
+        items.append(
+            f"<li><b>{esc(d.get('label'))}</b>: {int(d.get('window_badvocacy') or 0):,} "
+            f"posts, {float(d.get('window_share') or 0):.0%} of the badvocacy ({usual}), "
+            f"{float(d.get('lift') or 0):.1f}&times;, p {float(d.get('p_value') or 0):.1e}"
+            f"{''.join(quotes)}</li>"
+        )
+    return (
+        "<span class='muted'>What it is about (outcomes whose share of the badvocacy rose):"
+        f"</span><ul class='drivers'>{''.join(items)}</ul>"
+    )
 
 
 STYLE = """
@@ -562,6 +649,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0 1.2rem}
 th,td{border-bottom:1px solid #eee;padding:.35rem .5rem;text-align:left;vertical-align:top}
 td.num{text-align:right;white-space:nowrap}td.text{max-width:480px;word-break:break-word}
 table.headline td{font-size:1rem}footer{margin-top:2rem;font-size:.85rem}
+tr.drivers td{border-bottom:1px solid #ddd;padding-top:0}ul.drivers{margin:.2rem 0 .4rem}
+ul.drivers .quote{color:#555;font-style:italic;margin:.1rem 0 .2rem}
 """
 
 
@@ -639,9 +728,9 @@ not handle count as mentions but not in the mix.</p>
 <ul class="summary">{summary}</ul>
 <h2>Net advocacy trend</h2>
 <p class="muted">Daily net advocacy with its 95% interval (wide on small days), the trailing
-7-day score, and badvocacy alerts (&times;).</p>
+7-day score, badvocacy alerts (&times;) and volume surges (&#9651;).</p>
 {charts["trend"]}
-<h2>Badvocacy alerts</h2>
+<h2>Alerts</h2>
 {_alerts_table(data.alerts, data.alert_coverage, data.timezone)}
 <h2>Share of voice</h2>
 {sov_note}
@@ -666,7 +755,7 @@ def alert_coverage(engine: Engine, settings: Settings, data: ReportData) -> Cove
     if data.end_day <= data.first_day:
         return None
     start, stop = day_start(data.first_day, data.timezone), day_start(data.end_day, data.timezone)
-    return detect_alerts(engine, settings, start, stop, quiet=True)[1]
+    return detect_alerts(engine, settings, start, stop, quiet=True, surges=False)[1]
 
 
 def build_report(

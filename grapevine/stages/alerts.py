@@ -1,4 +1,5 @@
-"""The ``alerts`` stage: detect badvocacy spikes in a window, store each once, notify the team.
+"""The ``alerts`` stage: detect badvocacy spikes and volume surges in a window, store each once,
+notify the team.
 
 Entry point: :func:`run`. An alert exists once per brand and window and is notified once, even
 when the stage is re-run; deliveries that failed stay pending and are retried on the next run.
@@ -79,29 +80,37 @@ def problem(result: Mapping[str, Any]) -> DeliveryError | None:
     )
 
 
+def _found(alert: store.NewAlert) -> dict[str, Any]:
+    return {
+        "brand_id": alert.brand_id,
+        "brand": alert.details.get("brand"),
+        "kind": alert.kind,
+        "day": alert.window_start.date().isoformat(),  # local: day_window's tzinfo
+        "observed": alert.observed,
+        "expected": alert.expected,
+        "severity": alert.severity,
+    }
+
+
 def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = False) -> Summary:
-    """Detect badvocacy spikes in the window, store them once, and notify pending alerts.
+    """Detect badvocacy spikes and volume surges (unless GRAPEVINE_ALERT_SURGE is off) in the
+    window, store them once, and notify pending alerts.
 
     ``dry_run`` detects and reports only: nothing is stored or sent.
     """
     found, coverage = detect_alerts(engine, settings, window.since, window.until)
+    spikes = [a for a in found if a.kind == store.KIND_BADVOCACY_SPIKE]
+    surges = [a for a in found if a.kind == store.KIND_VOLUME_SURGE]
     result: dict[str, Any] = {
         "windows_tested": coverage.tested,
         "windows_untested": coverage.untested,
         "untested_reasons": coverage.reasons(),
         "coverage": coverage.describe(),
         "alerts_found": len(found),
-        "found": [
-            {
-                "brand_id": a.brand_id,
-                "brand": a.details.get("brand"),
-                "day": a.window_start.date().isoformat(),  # local: day_window's tzinfo
-                "observed": a.observed,
-                "expected": a.expected,
-                "severity": a.severity,
-            }
-            for a in found[:50]
-        ],
+        # badvocacy spikes (``found``) and volume surges (``surges_found``) apart: a printer
+        # that shows "badvocacy vs expected" must not show mention counts under that heading
+        "found": [_found(a) for a in spikes[:50]],
+        "surges_found": [_found(a) for a in surges[:50]],
     }
     if dry_run:
         return result | {

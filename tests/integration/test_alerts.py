@@ -31,6 +31,14 @@ WEEK_MENTIONS = [100, 96, 104, 98, 102, 90, 110]
 WEEK_BAD = [10, 9, 11, 10, 12, 8, 10]
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Badvocacy spikes and their delivery, one alert at a time: volume surges (Globex's launch
+    day, the spike day's extra volume) are switched off here and tested in
+    test_alerts_surge.py."""
+    return settings.model_copy(update={"alert_surge": False})
+
+
 def _seed(engine: Engine, second_spike: bool = False) -> dict[str, int]:
     ids = add_brands(engine, {"Acme": ["Globex"], "Globex": []})
     set_models(engine)
