@@ -19,6 +19,7 @@ from analytics_seed import P, add_brands, add_posts, at, daily_series, set_model
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
+from warehouse import outcomes
 from warehouse.metrics import recompute_metrics
 from warehouse.views import ANALYST_ROLE
 
@@ -52,8 +53,19 @@ def analyst(engine: Engine, migrated_url: URL) -> Iterator[psycopg2.extensions.c
         )
         for i in range(3)
     ]
-    add_posts(engine, posts, ids)
+    post_ids = add_posts(engine, posts, ids)
     recompute_metrics(engine)
+    with engine.begin() as conn:  # one outcome that every post is about (issue #14)
+        found = outcomes.save_discovery(
+            conn, embedder_version="test", n_posts=len(post_ids), n_outcomes=1, params={}
+        )
+        (battery,) = outcomes.save_outcomes(
+            conn, found, [outcomes.NewOutcome("battery swelled", ["battery"], 1, [1.0], [])]
+        )
+        outcomes.save_assignments(
+            conn, [outcomes.Assignment(p, battery, 0.9, None, found) for p in post_ids]
+        )
+        outcomes.recompute_outcome_daily(conn, None, None)
     with engine.begin() as conn:
         top = [{"url": "https://forum.test/battery-fire/0", "followers": 50, "excerpt": "fire"}]
         conn.execute(
