@@ -160,6 +160,7 @@ class Opportunity:
     mentions: int
     advocacy: int
     badvocacy: int
+    customer_share: float | None
     importance: float | None
     satisfaction: float | None
     opportunity: float | None

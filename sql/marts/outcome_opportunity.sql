@@ -14,8 +14,12 @@
 --                          window in a post the outcomes stage could read (posts in languages
 --                          the embedder does not handle are left out, not guessed).
 --   customers              those of them whose post is about the outcome.
---   importance             10 * customers / base_customers: the share of the brand's (set's)
---                          customers who raise the outcome, 0-10.
+--   customer_share         customers / base_customers: the share of the brand's (set's)
+--                          customers who raise the outcome.
+--   importance             0-10, relative: 10 * customer_share / the largest customer_share
+--                          among the brand's (set's) outcomes, so its most-raised outcome is
+--                          10. (One outcome is raised by a few percent of customers at most;
+--                          10 * the raw share would sit near 0 beside any satisfaction.)
 --   satisfaction           10 * advocacy / (advocacy + badvocacy) over the mentions about the
 --                          outcome (current advocacy model), 0-10; null when none is judged.
 --   opportunity            importance + max(importance - satisfaction, 0), 0-20: high when many
@@ -25,7 +29,7 @@
 --                          size of the "important but unsatisfied" segment.
 --   best_brand             the set's brand with the highest satisfaction on the outcome among
 --                          brands with at least 5 judged mentions of it (ties: more judged
---                          mentions); null when no brand has 5. On brand rows too, to compare.
+--                          mentions); null unless two brands have 5. On brand rows too.
 --   mentions, advocacy, badvocacy  per brand; set rows sum the set's brands (a post naming two
 --                          brands counts once per brand, customers only once).
 -- Caveats: who posts is not who buys (vocal, online, often unhappy customers); a small
@@ -62,6 +66,7 @@ select
     o.mentions,
     o.advocacy,
     o.badvocacy,
+    o.customer_share,
     o.importance,
     o.satisfaction,
     o.opportunity,

@@ -400,7 +400,7 @@ UNTIL = at(DAY + timedelta(days=1), 0)
 def market(engine: Engine) -> dict[str, int]:
     """Voltera and Zephyr (one set), Initech alone; outcomes 'battery' and 'delivery'.
 
-    Voltera: v1 v2 v6 battery badvocacy, v3 battery advocacy, v4 delivery advocacy,
+    Voltera: v1 v2 v6 v8 battery badvocacy, v3 battery advocacy, v4 delivery advocacy,
     v6 delivery badvocacy, v5 a post about no outcome, v7 Finnish (unreadable).
     Zephyr: z1-z5 battery advocacy, z6 battery badvocacy, v4 delivery advocacy.
     Initech: i1 battery badvocacy. Outside the window or not C2C: left out.
@@ -415,6 +415,7 @@ def market(engine: Engine) -> dict[str, int]:
         post("Voltera", "v1", "badvocacy"),
         post("Voltera", "v2", "badvocacy"),
         post("Voltera", "v6", "badvocacy"),
+        post("Voltera", "v8", "badvocacy"),
         post("Voltera", "v3", "advocacy"),
         *(post("Zephyr", f"z{i}", "advocacy") for i in range(1, 6)),
         post("Zephyr", "z6", "badvocacy"),
@@ -454,32 +455,35 @@ def test_opportunity_scores_by_hand(engine: Engine, market: dict[str, int]) -> N
     }  # no set row for Initech: it has no competitor
 
     def check(key: tuple[str | None, str], base: int, customers: int, adv: int, bad: int,
-              unsatisfied: int, best: str | None) -> None:  # fmt: skip
+              unsatisfied: int, best: str | None, top: int) -> None:  # fmt: skip
+        """``top``: customers of the brand's (set's) most-raised outcome (importance 10)."""
         r = got[key]
         assert (r.base_customers, r.customers, r.advocacy, r.badvocacy) == (
             base, customers, adv, bad
         ), key  # fmt: skip
-        importance = 10 * customers / base
+        importance = 10 * customers / top
         satisfaction = 10 * adv / (adv + bad)
+        assert r.customer_share == pytest.approx(customers / base), key
         assert r.importance == pytest.approx(importance), key
         assert r.satisfaction == pytest.approx(satisfaction), key
         assert r.opportunity == pytest.approx(importance + max(importance - satisfaction, 0)), key
         assert r.unsatisfied_customers == unsatisfied, key
         assert r.best_brand == best, key
 
-    # Voltera's readable customers: v1-v6 (v7 wrote Finnish); battery: v1 v2 v3 v6
-    check(("Voltera", "battery"), 6, 4, 1, 3, 3, "Zephyr")
-    assert got["Voltera", "battery"].opportunity == pytest.approx(65 / 6)  # 6.67 + 4.17
-    check(("Voltera", "delivery"), 6, 2, 1, 1, 1, None)
+    # Voltera's readable customers: v1-v6, v8 (v7 wrote Finnish); battery: v1 v2 v3 v6 v8
+    check(("Voltera", "battery"), 7, 5, 1, 4, 4, "Zephyr", top=5)
+    assert got["Voltera", "battery"].opportunity == pytest.approx(10 + 8)  # 10 + (10 - 2)
+    check(("Voltera", "delivery"), 7, 2, 1, 1, 1, None, top=5)
     # Zephyr's customers: z1-z6 and v4
-    check(("Zephyr", "battery"), 7, 6, 5, 1, 1, "Zephyr")
-    check(("Zephyr", "delivery"), 7, 1, 1, 0, 0, None)
-    # the set's customers: v1-v6, z1-z6 (v4 once); Voltera has < 5 judged battery mentions,
-    # so Zephyr (5 of 6 advocacy) is the best brand on battery; nobody has 5 on delivery
-    check((None, "battery"), 12, 10, 6, 4, 4, "Zephyr")
-    assert got[None, "battery"].opportunity == pytest.approx(25 / 3 + 7 / 3)
-    check((None, "delivery"), 12, 2, 2, 1, 1, None)
-    check(("Initech", "battery"), 1, 1, 0, 1, 1, None)
+    check(("Zephyr", "battery"), 7, 6, 5, 1, 1, "Zephyr", top=6)
+    check(("Zephyr", "delivery"), 7, 1, 1, 0, 0, None, top=6)
+    # the set's customers: v1-v6, v8, z1-z6 (v4 once); Voltera (1 of 5 judged battery mentions
+    # advocacy) and Zephyr (5 of 6) both have 5 judged, Zephyr is the best brand on battery;
+    # nobody has 5 on delivery
+    check((None, "battery"), 13, 11, 6, 5, 5, "Zephyr", top=11)
+    assert got[None, "battery"].opportunity == pytest.approx(10 + 10 - 60 / 11)
+    check((None, "delivery"), 13, 2, 2, 1, 1, None, top=11)
+    check(("Initech", "battery"), 1, 1, 0, 1, 1, None, top=1)
 
     voltera, zephyr = market["Voltera"], market["Zephyr"]
     for r in rows:
@@ -488,7 +492,7 @@ def test_opportunity_scores_by_hand(engine: Engine, market: dict[str, int]) -> N
     assert got["Initech", "battery"].set_name == "Initech"
     assert got["Voltera", "battery"].best_brand_id == zephyr
     assert got["Voltera", "battery"].best_brand_satisfaction == pytest.approx(50 / 6)
-    assert got["Voltera", "battery"].mentions == 4
+    assert got["Voltera", "battery"].mentions == 5
     # a set first, then its brands, best opportunity first
     assert [(r.brand, r.outcome) for r in rows[:3]] == [
         (None, "battery"),
@@ -500,7 +504,7 @@ def test_opportunity_scores_by_hand(engine: Engine, market: dict[str, int]) -> N
     with engine.begin() as conn:
         assert wo.outcome_opportunity(conn, UNTIL, None) == []
         open_start = {(r.brand, r.outcome): r for r in wo.outcome_opportunity(conn, None, UNTIL)}
-    assert open_start["Voltera", "battery"].customers == 5  # 'old' is in now
+    assert open_start["Voltera", "battery"].customers == 6  # 'old' is in now
 
 
 def test_the_view_is_the_function_over_the_last_28_days(
@@ -614,7 +618,7 @@ def test_analysts_read_outcomes_through_views_and_the_function(
         "SELECT label, key_phrases, status, size, posts FROM analytics.outcomes ORDER BY label"
     )
     assert analyst.fetchall() == [
-        ("battery", ["battery"], "active", 10, 13),
+        ("battery", ["battery"], "active", 10, 14),
         ("delivery", ["delivery"], "active", 10, 3),
     ]
     analyst.execute(
@@ -623,7 +627,7 @@ def test_analysts_read_outcomes_through_views_and_the_function(
     )
     assert analyst.fetchall() == [
         ("Initech", "battery", 1, 0, 1, 1),
-        ("Voltera", "battery", 5, 2, 3, 5),  # 'old' is outside the window, not outside here
+        ("Voltera", "battery", 6, 2, 4, 6),  # 'old' is outside the window, not outside here
         ("Voltera", "delivery", 2, 1, 1, 2),
         ("Zephyr", "battery", 6, 5, 1, 6),
         ("Zephyr", "delivery", 1, 1, 0, 1),
@@ -633,9 +637,9 @@ def test_analysts_read_outcomes_through_views_and_the_function(
         " WHERE outcome = 'battery' AND brand IS NOT NULL ORDER BY brand",
         (SINCE, UNTIL),
     )
-    assert analyst.fetchall() == [("Initech", 1), ("Voltera", 4), ("Zephyr", 6)]
+    assert analyst.fetchall() == [("Initech", 1), ("Voltera", 5), ("Zephyr", 6)]
     analyst.execute("SELECT count(*) FROM analytics.int_outcome_mentions")
-    assert analyst.fetchone() == (17,)  # C2C mentions read: 12 battery, 3 delivery, 2 none
+    assert analyst.fetchone() == (18,)  # C2C mentions read: 13 battery, 3 delivery, 2 none
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         analyst.execute("SELECT * FROM public.post_outcomes")
 
@@ -651,25 +655,25 @@ def test_the_outcome_examples_answer_their_question(
     columns = [c.name for c in analyst.description]
     rows = [dict(zip(columns, r, strict=True)) for r in analyst.fetchall()]
     if name.startswith("07"):
-        # min_customers = 3: Voltera battery (4 customers) and Zephyr battery (6)
+        # min_customers = 3: Voltera battery (5 customers) and Zephyr battery (6)
         assert [(r["brand"], r["outcome"]) for r in rows] == [
             ("Voltera", "battery"),
             ("Zephyr", "battery"),
         ]
         voltera = rows[0]
-        assert float(voltera["opportunity"]) == pytest.approx(10.8, abs=0.05)
+        assert float(voltera["opportunity"]) == pytest.approx(18.0, abs=0.05)
         assert voltera["best_brand"] == "Zephyr" and voltera["set_name"] == "Voltera, Zephyr"
-        assert voltera["set_unsatisfied"] == 4 and voltera["unsatisfied"] == 3
+        assert voltera["set_unsatisfied"] == 5 and voltera["unsatisfied"] == 4
     else:
-        # all data is within the last 7 days; Voltera's badvocacy: v1 v2 v6 battery, v6
+        # all data is within the last 7 days; Voltera's badvocacy: v1 v2 v6 v8 battery, v6
         # delivery, nothing unexplained; Zephyr's delivery has no badvocacy
         assert [(r["brand"], r["outcome"], r["recent_badvocacy"]) for r in rows] == [
             ("Initech", "battery", 1),
-            ("Voltera", "battery", 3),
+            ("Voltera", "battery", 4),
             ("Voltera", "delivery", 1),
             ("Zephyr", "battery", 1),
         ]
-        assert float(rows[1]["recent_share_pct"]) == pytest.approx(75.0)
+        assert float(rows[1]["recent_share_pct"]) == pytest.approx(80.0)
     narrowed = sql.replace("cast(null as text) as brand", "cast('Zephyr' as text) as brand")
     analyst.execute(narrowed)
     assert {r[0] for r in analyst.fetchall()} <= {"Zephyr"}

@@ -106,6 +106,7 @@ RETURNS TABLE (
     mentions bigint,
     advocacy bigint,
     badvocacy bigint,
+    customer_share double precision,
     importance double precision,
     satisfaction double precision,
     opportunity double precision,
@@ -199,16 +200,25 @@ set_outcomes as (
     group by set_id, outcome_id
 ),
 
+judged_brands as (
+    select
+        *,
+        count(*) over (partition by set_id, outcome_id) as judged_brands
+    from brand_outcomes
+    where advocacy + badvocacy >= 5
+),
+
 best_brands as (
     -- the set's brand whose judged mentions of the outcome are most often advocacy, among
-    -- brands with at least 5 judged (advocacy or badvocacy) mentions of it
+    -- brands with at least 5 judged (advocacy or badvocacy) mentions of it; none unless two
+    -- brands qualify (a "best" of one is only the brand itself)
     select distinct on (set_id, outcome_id)
         set_id,
         outcome_id,
         brand_id as best_brand_id,
         10.0 * advocacy / (advocacy + badvocacy) as best_brand_satisfaction
-    from brand_outcomes
-    where advocacy + badvocacy >= 5
+    from judged_brands
+    where judged_brands >= 2
     order by
         set_id,
         outcome_id,
@@ -233,14 +243,26 @@ counted as (
     where g.set_size >= 2  -- a brand without competitors has its brand row only
 ),
 
-scored as (
+shares as (
     select
         *,
-        10.0 * customers / nullif(base_customers, 0) as importance,
+        cast(customers as double precision) / nullif(base_customers, 0) as customer_share
+    from counted
+),
+
+scored as (
+    -- importance is relative: the outcome the most customers of the brand (set) raise scores
+    -- 10, the others in proportion. A single outcome is raised by a few percent of customers
+    -- at most, so 10 x the raw share would sit near 0 beside any satisfaction and every
+    -- opportunity would equal its importance.
+    select
+        *,
+        10.0 * customer_share
+        / nullif(max(customer_share) over (partition by set_id, brand_id), 0) as importance,
         case
             when advocacy + badvocacy > 0 then 10.0 * advocacy / (advocacy + badvocacy)
         end as satisfaction
-    from counted
+    from shares
 )
 
 select
@@ -255,6 +277,7 @@ select
     s.mentions,
     s.advocacy,
     s.badvocacy,
+    cast(s.customer_share as double precision),
     cast(s.importance as double precision),
     cast(s.satisfaction as double precision),
     cast(s.importance + greatest(s.importance - s.satisfaction, 0) as double precision),
