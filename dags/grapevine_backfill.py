@@ -42,6 +42,12 @@ from grapevine import airflow as gv
         "dry_run_alerts": Param(
             False, type="boolean", description="Record spikes without notifying anyone."
         ),
+        "rediscover_outcomes": Param(
+            False,
+            type="boolean",
+            description="Discover outcomes again over all posts after loading the interval "
+            "(otherwise its posts join the outcomes already known).",
+        ),
     },
     tags=["grapevine"],
     doc_md=__doc__,

@@ -76,6 +76,13 @@ PLAN: tuple[Stage, ...] = (
         task_id="classify_batch",
     ),
     Stage(
+        "outcomes",
+        "grapevine.stages.outcomes",
+        "finding what customers talk about",
+        ("classify",),
+        task_id="assign_outcomes",
+    ),
+    Stage(
         "metrics",
         "grapevine.stages.metrics",
         "computing metrics",
@@ -86,7 +93,7 @@ PLAN: tuple[Stage, ...] = (
         "alerts",
         "grapevine.stages.alerts",
         "checking for badvocacy spikes",
-        ("metrics",),
+        ("metrics", "outcomes"),
         task_id="check_alerts",
     ),
     Stage(

@@ -105,3 +105,104 @@ def table_counts(conn: Connection) -> dict[str, int]:
     """Row counts of the main tables (the demo prints them; tests compare them across reloads)."""
     tables = ("brands", "posts", "post_brands", "quarantine", "classifications")
     return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeLine:
+    """One outcome with what customers said about it in a window (``grapevine outcomes list``)."""
+
+    outcome_id: int
+    label: str
+    status: str
+    posts: int
+    mentions: int
+    customers: int
+    advocacy: int
+    badvocacy: int
+
+    @property
+    def satisfaction(self) -> float | None:
+        """10 x advocacy / judged mentions, as in ``analytics.outcome_opportunity``."""
+        judged = self.advocacy + self.badvocacy
+        return 10.0 * self.advocacy / judged if judged else None
+
+
+def outcome_lines(
+    conn: Connection,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    include_retired: bool = False,
+) -> list[OutcomeLine]:
+    """Every outcome with its mentions in the window (local days of ``outcome_daily``), the
+    most-mentioned first. ``customers`` sums days, so it is an upper bound on distinct people;
+    ``outcome_opportunity`` counts them exactly."""
+    query = text(
+        """
+        SELECT o.outcome_id, o.label, o.status, o.posts,
+               coalesce(sum(d.mentions), 0), coalesce(sum(d.customers), 0),
+               coalesce(sum(d.advocacy), 0), coalesce(sum(d.badvocacy), 0)
+        FROM analytics.outcomes AS o
+        LEFT JOIN analytics.outcome_mentions_daily AS d
+            ON d.outcome_id = o.outcome_id
+           AND (CAST(:since AS date) IS NULL OR d.day >= CAST(:since AS date))
+           AND (CAST(:until AS date) IS NULL OR d.day < CAST(:until AS date))
+        WHERE :retired OR o.status = 'active'
+        GROUP BY o.outcome_id, o.label, o.status, o.posts
+        ORDER BY coalesce(sum(d.mentions), 0) DESC, o.posts DESC, o.outcome_id
+        """
+    )
+    params = {
+        "since": since.date() if since else None,
+        "until": until.date() if until else None,
+        "retired": include_retired,
+    }
+    return [OutcomeLine(*(row)) for row in conn.execute(query, params)]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeDetail:
+    """One outcome as ``grapevine outcomes show`` prints it."""
+
+    outcome_id: int
+    label: str
+    status: str
+    key_phrases: list[str]
+    size: int
+    posts: int
+    first_discovered_at: datetime
+    last_discovered_at: datetime
+    examples: list[str]
+
+
+def outcome_detail(conn: Connection, outcome_id: int) -> OutcomeDetail | None:
+    """The outcome's description and its representative posts (``None``: no such outcome)."""
+    row = conn.execute(
+        text(
+            """
+            SELECT outcome_id, label, status, key_phrases, size, posts,
+                   first_discovered_at, last_discovered_at, representative_post_ids
+            FROM analytics.outcomes WHERE outcome_id = :id
+            """
+        ),
+        {"id": outcome_id},
+    ).first()
+    if row is None:
+        return None
+    texts: dict[int, str] = dict(
+        conn.execute(
+            text("SELECT post_id, text FROM analytics.stg_posts WHERE post_id = ANY(:ids)"),
+            {"ids": list(row.representative_post_ids)},
+        ).all()
+    )
+    return OutcomeDetail(
+        outcome_id=row.outcome_id,
+        label=row.label,
+        status=row.status,
+        key_phrases=list(row.key_phrases),
+        size=row.size,
+        posts=row.posts,
+        first_discovered_at=row.first_discovered_at,
+        last_discovered_at=row.last_discovered_at,
+        examples=[texts[i] for i in row.representative_post_ids if i in texts],
+    )

@@ -109,6 +109,10 @@ def run_stage(name: str, window: Window, **context: Any) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if name == "alerts":
         options["dry_run"] = bool(_params(context).get("dry_run_alerts", False))
+    if name == "outcomes":
+        # Weekly DAG: True; intraday: False; nightly: absent, the stage decides by age.
+        found = _params(context).get("rediscover_outcomes")
+        options["rediscover"] = None if found is None else bool(found)
     if name == "report":
         out = report_path(settings, window)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
 from grapevine.alerts import detect, surge
+from grapevine.alerts.drivers import DriverExample, spike_drivers
 from grapevine.core.settings import Settings
 from warehouse import alerts as store
+from warehouse import outcomes as outcome_store
 from warehouse.metrics import day_range, day_start
 
 log = logging.getLogger(__name__)
@@ -239,3 +242,87 @@ def _badvocacy_shares(
     rated = sum(c.rated for c in base)
     usual = sum(c.badvocacy for c in base) / rated if rated else None
     return share, usual
+
+
+def with_drivers(
+    engine: Engine, settings: Settings, found: Sequence[store.NewAlert]
+) -> list[store.NewAlert]:
+    """``found`` with each badvocacy spike's drivers: the outcomes whose share of the brand's
+    badvocacy rose in the alert's window against the baseline (``grapevine.alerts.drivers``),
+    with up to 3 example posts each (most reach first).
+
+    The baseline is the ``GRAPEVINE_ALERT_BASELINE_DAYS`` before the *episode*: the run of
+    consecutive alerted days (stored or found now) that this one belongs to. Against the days
+    just before it, the fourth day of a battery crisis would show the battery outcome as
+    "usual" and name no driver; the detector leaves alerted days out of its baselines for the
+    same reason.
+
+    Nothing changes while the warehouse has no outcomes (GRAPEVINE_OUTCOMES=false, or too few
+    posts yet): the alert is then sent without drivers, never held back for them.
+    """
+    out = list(found)
+    spikes = [a for a in out if a.kind == detect.KIND]
+    if not spikes:
+        return out
+    with engine.connect() as conn:
+        outcomes = outcome_store.current_outcomes(conn, include_retired=True)
+        labels = {o.id: o.label for o in outcomes}
+        if not labels:
+            return out
+        days = [_local_day(a.window_start, settings.timezone) for a in spikes]
+        span = settings.alert_baseline_days + 1
+        alerted = store.alerted_windows(
+            conn, min(days) - timedelta(days=span), max(days) + timedelta(days=1),
+            tz=settings.timezone,
+        )  # fmt: skip
+        for alert, day in zip(spikes, days, strict=True):
+            alerted.setdefault(alert.brand_id, set()).add(day)
+        for i, alert in enumerate(out):
+            if alert.kind != detect.KIND:
+                continue
+            day = _local_day(alert.window_start, settings.timezone)
+            episode = alerted.get(alert.brand_id, set())
+            first = day
+            while first - timedelta(days=1) in episode:
+                first -= timedelta(days=1)
+            episode_start = day_start(first, settings.timezone)
+            baseline_start = day_start(
+                first - timedelta(days=settings.alert_baseline_days), settings.timezone
+            )
+            in_window = outcome_store.driver_counts(
+                conn, alert.brand_id, alert.window_start, alert.window_end, alert.window_start
+            )
+            before = outcome_store.driver_counts(
+                conn, alert.brand_id, episode_start, episode_start, baseline_start
+            )
+            drivers = spike_drivers(
+                {k: w for k, (w, _) in in_window.items()},
+                {k: b for k, (_, b) in before.items()},
+                alpha=settings.outcome_driver_alpha,
+                labels=labels,
+            )
+            if not drivers:
+                continue
+            examples = outcome_store.driver_examples(
+                conn,
+                alert.brand_id,
+                alert.window_start,
+                alert.window_end,
+                [d.outcome_id for d in drivers],
+            )
+            out[i] = replace(
+                alert,
+                drivers=[
+                    d.with_examples(
+                        [DriverExample(e.post_id, e.text, e.url) for e in examples[d.outcome_id]]
+                    ).to_json()
+                    for d in drivers
+                ],
+            )
+    return out
+
+
+def _local_day(instant: datetime, tz: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo(tz)).date()

@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 
 from grapevine import __version__
 from grapevine.cli import analytics, commands
+from grapevine.cli import outcomes as outcomes_cli
 from grapevine.cli.common import out
 from grapevine.cli.output import OutputFormat
 
@@ -77,6 +78,7 @@ app.command()(commands.mentions)
 app.command()(commands.demo)
 for _command in (analytics.metrics, analytics.alerts, analytics.report):
     app.command()(_command)
+app.add_typer(outcomes_cli.app, name="outcomes")
 
 
 def _mount_nlp() -> None:

@@ -99,6 +99,16 @@ def print_alerts(alerts: Mapping[str, Any], settings: Settings) -> None:
         if failed:
             line += f", [red]failed (retried next run): {failed}[/]"
     out.console.print(line)
+    for spike in alerts.get("found") or []:
+        drivers = spike.get("drivers") or []
+        if not drivers:
+            continue
+        why = "; ".join(
+            f"{d['label']} ({d['window_badvocacy']} posts, {d['lift']:.1f}x its usual share, "
+            f"p={d['p_value']:.1g})"
+            for d in drivers
+        )
+        out.console.print(f"  {spike['brand']} {spike['day']}: driven by {why}", highlight=False)
 
 
 def _alert_channels(settings: Settings) -> str:
@@ -128,10 +138,37 @@ def print_generic(summary: Mapping[str, Any], settings: Settings, name: str = ""
     show(table)
 
 
+def print_outcomes(summary: Mapping[str, Any], settings: Settings) -> None:
+    """One line on what the outcomes stage did, then the biggest outcomes."""
+    if summary.get("skipped") and not summary.get("outcomes"):
+        out.err.print(f"[yellow]outcomes skipped[/]: {summary['skipped']}")
+        return
+    done = (
+        f"discovered {summary['outcomes']} outcomes ({summary['kept']} kept, "
+        f"{summary['new']} new, {summary['retired']} retired)"
+        if summary.get("discovered")
+        else f"{summary['outcomes']} outcomes"
+    )
+    out.err.print(
+        f"outcomes: read {summary['posts_read']:,} posts ({summary['unsupported_language']:,} "
+        f"in a language the embedder does not read), {done}; {summary['assigned']:,} posts "
+        f"assigned, {summary['unassigned']:,} unassigned, in {summary['seconds']:.1f}s"
+    )
+    top = summary.get("top") or []
+    if top:
+        table = Table(title="Biggest outcomes (`grapevine outcomes list` for all)")
+        for col in ("id", "outcome", "posts"):
+            table.add_column(col, justify="left" if col == "outcome" else "right")
+        for row in top:
+            table.add_row(str(row["id"]), str(row["label"]), f"{row['size']:,}")
+        show(table)
+
+
 PRINTERS: dict[str, Callable[[Mapping[str, Any], Settings], None]] = {
     "collect": print_collect,
     "classify": print_classify,
     "metrics": print_metrics,
+    "outcomes": print_outcomes,
     "alerts": print_alerts,
     "report": print_report,
 }

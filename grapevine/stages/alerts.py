@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from grapevine.alerts.notify import Channel, DeliveryError, channels_from_settings, render
-from grapevine.alerts.scan import detect_alerts
+from grapevine.alerts.scan import detect_alerts, with_drivers
 from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages.base import Summary
@@ -89,6 +89,11 @@ def _found(alert: store.NewAlert) -> dict[str, Any]:
         "observed": alert.observed,
         "expected": alert.expected,
         "severity": alert.severity,
+        # what drives a badvocacy spike: outcome labels, lifts and p-values (no post texts)
+        "drivers": [
+            {k: d[k] for k in ("outcome_id", "label", "lift", "p_value", "window_badvocacy")}
+            for d in alert.drivers
+        ],
     }
 
 
@@ -99,6 +104,7 @@ def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = F
     ``dry_run`` detects and reports only: nothing is stored or sent.
     """
     found, coverage = detect_alerts(engine, settings, window.since, window.until)
+    found = with_drivers(engine, settings, found)
     spikes = [a for a in found if a.kind == store.KIND_BADVOCACY_SPIKE]
     surges = [a for a in found if a.kind == store.KIND_VOLUME_SURGE]
     result: dict[str, Any] = {

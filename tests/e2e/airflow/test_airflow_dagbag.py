@@ -81,12 +81,13 @@ def parsed(tmp_path_factory) -> dict[str, Any]:
 def test_dag_files_import_without_errors(parsed) -> None:
     assert parsed["errors"] == {}
     assert set(parsed["dags"]) == {
-        "grapevine_nightly", "grapevine_backfill", "grapevine_intraday_alerts"
+        "grapevine_nightly", "grapevine_backfill", "grapevine_intraday_alerts",
+        "grapevine_outcomes_weekly",
     }  # fmt: skip
 
 
 def test_each_file_parses_fast(parsed) -> None:
-    assert len(parsed["stats"]) == 3
+    assert len(parsed["stats"]) == 4
     for stat in parsed["stats"]:
         print(f"{stat['file']}: parsed in {stat['seconds'] * 1000:.0f} ms")
         assert stat["seconds"] < 2.0, stat
@@ -112,7 +113,8 @@ def test_nightly_wiring(parsed) -> None:
         assert collect["downstream"] == ["classify_batches"]
     assert tasks["classify_batches"]["downstream"] == ["classify_batch"]
     assert tasks["classify_batch"]["mapped"]
-    assert tasks["classify_batch"]["downstream"] == ["compute_metrics"]
+    assert tasks["classify_batch"]["downstream"] == ["assign_outcomes"]
+    assert tasks["assign_outcomes"]["downstream"] == ["compute_metrics"]
     assert tasks["compute_metrics"]["downstream"] == ["check_alerts"]
     assert tasks["check_alerts"]["downstream"] == ["build_report"]
     # Skipped collects (disabled sources) and empty batch lists must not skip the rest.
@@ -127,7 +129,9 @@ def test_nightly_wiring(parsed) -> None:
 def test_backfill_takes_its_window_as_params(parsed) -> None:
     dag = parsed["dags"]["grapevine_backfill"]
     assert dag["schedule"] is None
-    assert dag["params"] == ["dry_run_alerts", "since", "slice_days", "sources", "until"]
+    assert dag["params"] == [
+        "dry_run_alerts", "rediscover_outcomes", "since", "slice_days", "sources", "until"
+    ]  # fmt: skip
     assert set(dag["tasks"]) == set(parsed["dags"]["grapevine_nightly"]["tasks"])
 
 
@@ -135,5 +139,14 @@ def test_intraday_checks_alerts_after_classification(parsed) -> None:
     dag = parsed["dags"]["grapevine_intraday_alerts"]
     assert dag["schedule"] == "0 * * * *" and dag["catchup"] is False
     tasks = dag["tasks"]
-    assert tasks["classify_batch"]["downstream"] == ["check_alerts"]
+    assert tasks["classify_batch"]["downstream"] == ["assign_outcomes"]
+    assert tasks["assign_outcomes"]["downstream"] == ["check_alerts"]
     assert "build_report" not in tasks and "compute_metrics" not in tasks
+    assert dag["params"] == ["rediscover_outcomes"]
+
+
+def test_weekly_outcomes_rediscovers_and_does_nothing_else(parsed) -> None:
+    dag = parsed["dags"]["grapevine_outcomes_weekly"]
+    assert dag["schedule"] == "0 4 * * 0" and dag["catchup"] is False
+    assert set(dag["tasks"]) == {"window", "assign_outcomes"}
+    assert dag["params"] == ["rediscover_outcomes"]
