@@ -51,6 +51,14 @@ def test_demo_twice_on_the_embedded_postgres(tmp_path: Path) -> None:
     assert before["posts"] >= 2000
     assert before["quarantine"] >= 5  # the demo file plants malformed lines
     assert before["classifications"] == before["posts"] + before["post_brands"]
+    # why Voltera's customers warn: every alert of the planted episode (12-16 October, swelling
+    # batteries and failing chargers) names that cause as its top driver
+    drivers = dict(re.findall(r"^  Voltera (2026-10-1[2-6]): driven by (.+)$", first, re.M))
+    assert sorted(drivers) == [f"2026-10-{d}" for d in range(12, 17)], first[-3000:]
+    for day, why in drivers.items():
+        top = why.split(" (")[0]
+        assert re.search(r"batter|charger|swell", top), (day, why)
+    assert "Biggest outcomes" in first
 
     second = run_demo(tmp_path)
     assert counts(second) == before
