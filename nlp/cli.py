@@ -11,11 +11,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from nlp.data import DEFAULT_DATA_DIR
+
+if TYPE_CHECKING:
+    from nlp.embed import SentenceEmbedder
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -399,7 +402,7 @@ OutcomeFile = Annotated[
 ]
 
 
-def _embedder(model: str) -> object:
+def _embedder(model: str) -> SentenceEmbedder:
     from nlp.embed import load_embedder
 
     return load_embedder(model)
@@ -472,7 +475,7 @@ def eval_outcomes(
         keep = [i for i, t in enumerate(masked) if t and supported[i]]
         started = time.perf_counter()
         embedder = _embedder(model)
-        vectors = embedder.encode([masked[i] for i in keep])  # type: ignore[attr-defined]
+        vectors = embedder.encode([masked[i] for i in keep])
         embedded = time.perf_counter()
         found = outcomes.discover(
             vectors,
@@ -490,7 +493,7 @@ def eval_outcomes(
     baseline = outcomes_eval.shuffled_baseline(pred.tolist(), gold, seed=seed)
     result: dict[str, object] = {
         "task": "outcomes",
-        "embedder": getattr(embedder, "version", model),
+        "embedder": embedder.version,
         "params": {
             "min_posts": min_posts,
             "min_similarity": similarity,
