@@ -200,7 +200,8 @@ class Settings(BaseSettings):
     outcome_min_posts: int = Field(
         default=10,
         ge=3,
-        description="Fewest posts an outcome needs to be discovered (HDBSCAN min_cluster_size).",
+        description="Fewest posts an outcome keeps after assignment; clusters are also at least "
+        "0.5% of the clustered sample (HDBSCAN's min_cluster_size is the larger).",
     )
     outcome_assign_similarity: float = Field(
         default=0.45,
