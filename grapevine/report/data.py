@@ -11,9 +11,30 @@ from sqlalchemy import Connection, Engine, text
 from grapevine.alerts.detect import Coverage
 from grapevine.core.window import zone
 from warehouse.metrics import ceil_day, day_start
+from warehouse.outcomes import Opportunity, latest_discovery, outcome_opportunity
+from warehouse.readouts import OutcomeLine, outcome_lines
 
 #: Advocacy labels whose probability is below this are counted as judged with low confidence.
 LOW_CONFIDENCE = 0.6
+#: How many outcomes the trend section follows (those with the most badvocacy in the window).
+TOP_OUTCOMES = 5
+
+
+@dataclass(slots=True)
+class OutcomeData:
+    """What customers talked about in the report's window (the ``outcomes`` stage's rows).
+
+    ``discovered`` is False while no discovery has run (the stage is off or has not seen
+    enough posts yet): the report then says so instead of drawing empty charts.
+    """
+
+    discovered: bool = False
+    #: Brand and competitive-set scores over the window, from ``analytics.outcome_opportunity``.
+    opportunities: list[Opportunity] = field(default_factory=list)
+    #: The outcomes with the most badvocacy in the window (all brands), most first.
+    top: list[OutcomeLine] = field(default_factory=list)
+    #: Their mentions per day (all brands): ``outcome_id, day, mentions, advocacy, badvocacy``.
+    trend: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -35,6 +56,7 @@ class ReportData:
     #: Brand-days of the window the alert test could check, and why not the others; None when
     #: not known (the report then says nothing about it).
     alert_coverage: Coverage | None = None
+    outcomes: OutcomeData = field(default_factory=OutcomeData)
 
     @property
     def previous_first_day(self) -> date:
@@ -72,7 +94,7 @@ def load(
             "previous": first - (end - first),
             "low": LOW_CONFIDENCE,
         }
-        return ReportData(
+        data = ReportData(
             first_day=first,
             end_day=end,
             timezone=tz,
@@ -102,12 +124,7 @@ def load(
                 """,
                 p,
             ),
-            alerts=_rows(
-                conn,
-                "SELECT * FROM analytics.brand_alerts WHERE window_start >= :start"
-                " AND window_start < :stop ORDER BY window_start, brand",
-                p,
-            ),
+            alerts=_rows(conn, ALERTS, p),
             top_posts=_rows(conn, TOP_POSTS, p),
             brands=_rows(conn, BRAND_WINDOW, p),
             totals=_rows(
@@ -122,7 +139,53 @@ def load(
                 p,
             ),
         )
+        data.outcomes = load_outcomes(conn, first, end, tz)
+        return data
 
+
+def load_outcomes(
+    conn: Connection, first: date, end: date, tz: str = "UTC", top_n: int = TOP_OUTCOMES
+) -> OutcomeData:
+    """The outcomes of the days ``[first, end)`` in ``tz``: opportunity scores over those days'
+    instants, and the ``top_n`` outcomes with the most badvocacy with their daily mentions (the
+    days of ``outcome_daily``, which the outcomes stage counts in the same zone)."""
+    if latest_discovery(conn) is None:
+        return OutcomeData()
+    start, stop = day_start(first, tz), day_start(end, tz)
+    # outcome_lines reads the local dates of the instants it is given: exactly [first, end)
+    lines = outcome_lines(conn, start, stop, include_retired=True)
+    top = sorted(
+        (line for line in lines if line.badvocacy > 0),
+        key=lambda line: (-line.badvocacy, -line.mentions, line.outcome_id),
+    )[:top_n]
+    trend = _rows(
+        conn,
+        """
+        SELECT outcome_id, day, sum(mentions) AS mentions, sum(advocacy) AS advocacy,
+               sum(badvocacy) AS badvocacy
+        FROM analytics.outcome_mentions_daily
+        WHERE outcome_id = ANY(:ids) AND day >= :first AND day < :end
+        GROUP BY outcome_id, day ORDER BY outcome_id, day
+        """,
+        {"ids": [line.outcome_id for line in top], "first": first, "end": end},
+    )
+    return OutcomeData(
+        discovered=True,
+        opportunities=outcome_opportunity(conn, start, stop),
+        top=top,
+        trend=trend,
+    )
+
+
+#: The window's alerts with their spike drivers (``alerts.drivers``, which the analysts' view
+#: does not show: read from the table by the view's alert id).
+ALERTS = """
+SELECT v.*, a.drivers
+FROM analytics.brand_alerts AS v
+JOIN public.alerts AS a ON a.id = v.alert_id
+WHERE v.window_start >= :start AND v.window_start < :stop
+ORDER BY v.window_start, v.brand
+"""
 
 #: The top posts per brand and stance by reach: the author's audience where known (unknown
 #: followers rank after every known count, by interactions), one post per author, so that one
