@@ -57,7 +57,13 @@ MIN_JUDGED = 5
 #: At most this many outcomes per brand in the landscape (its best opportunities)...
 LANDSCAPE_PER_BRAND = 8
 #: ...and in the table under it.
-TABLE_PER_BRAND = 3
+TABLE_PER_BRAND = 4
+#: At most this many bubbles are named on the landscape (see ``callouts``).
+CALLOUTS = 5
+#: The landscape's axes and its plot area in pixels (the figure's height less its margins; the
+#: width of a 1200 px page less the legend), to keep the callouts' boxes apart.
+X_RANGE, Y_RANGE = (-0.4, 10.8), (-0.6, 10.6)
+PLOT_PX = (960.0, 480.0)
 #: Trends of windows longer than this many days are drawn by week.
 WEEKLY_AFTER_DAYS = 92
 
@@ -632,7 +638,12 @@ def drivers_html(drivers: Sequence[dict[str, Any]], examples: int = 2) -> str:
     items = []
     for d in drivers:
         base = d.get("baseline_share")
-        usual = "new" if base is None else f"usually {float(base):.0%}"
+        if base is None or not int(d.get("baseline_badvocacy") or 0):
+            usual = "none before"
+        elif float(base) < 0.005:
+            usual = "usually under 1%"
+        else:
+            usual = f"usually {float(base):.0%}"
         quotes = []
         for ex in (d.get("examples") or [])[:examples]:
             text_ = " ".join(str(ex.get("text") or "").split())
@@ -761,15 +772,101 @@ def landscape_figure(shown: Landscape) -> go.Figure:
                 "unsatisfied customers %{customdata[4]:,}<extra></extra>",
             )
         )
+    called = callouts(shown.points)
+    for o, (ax, ay) in zip(called, _callout_offsets(called), strict=True):
+        fig.add_annotation(
+            x=o.importance,
+            y=o.satisfaction,
+            ax=ax,
+            ay=ay,
+            text=_callout_text(o),
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1,
+            arrowcolor="#555555",
+            bgcolor="rgba(255,255,255,0.85)",
+            bordercolor=colors[str(o.brand)],
+            font={"size": 11, "color": "#222222"},
+        )
     fig.update_layout(
         height=560,
         template="plotly_white",
         margin={"t": 30, "b": 50, "l": 60, "r": 20},
         legend={"title": {"text": "brand"}},
-        xaxis={"title": "importance (0-10)", "range": [-0.4, 10.8], "zeroline": False},
-        yaxis={"title": "satisfaction (0-10)", "range": [-0.6, 10.6], "zeroline": False},
+        xaxis={"title": "importance (0-10)", "range": list(X_RANGE), "zeroline": False},
+        yaxis={"title": "satisfaction (0-10)", "range": list(Y_RANGE), "zeroline": False},
     )
     return fig
+
+
+def callouts(points: Sequence[Opportunity], most: int = CALLOUTS) -> list[Opportunity]:
+    """The bubbles the landscape names, so that it reads without hovering: outcomes most of
+    whose judged mentions are badvocacy (satisfaction < 5), by unsatisfied customers, among
+    those with at least a quarter of the largest unsatisfied segment."""
+    unhappy = [o for o in points if o.satisfaction is not None and o.satisfaction < 5]
+    if not unhappy:
+        return []
+    largest = max(o.unsatisfied_customers for o in unhappy)
+    ranked = sorted(
+        (o for o in unhappy if o.unsatisfied_customers >= max(largest / 4, 1)),
+        key=lambda o: (-o.unsatisfied_customers, str(o.brand), o.outcome_id),
+    )
+    return ranked[:most]
+
+
+def _callout_text(o: Opportunity) -> str:
+    label = o.outcome if len(o.outcome) <= 36 else o.outcome[:35] + "\u2026"
+    return f"{esc(o.brand)}: {esc(label)}"
+
+
+#: Where a callout's box may sit, in pixels from its bubble (plotly's ``ax``/``ay``; y down).
+_OFFSETS = ((70, -30), (70, 30), (-70, -30), (-70, 30), (0, -45), (0, 45), (130, 0), (-130, 0))
+
+
+def _callout_offsets(called: Sequence[Opportunity]) -> list[tuple[int, int]]:
+    """An offset per callout, the first of ``_OFFSETS`` whose box stays in the plot, off the
+    boxes placed before it and whose arrow crosses none of theirs (approximate boxes: ~6.5 px
+    per character of 11 px text)."""
+    width, height = PLOT_PX
+    placed: list[tuple[float, float, float, float]] = []
+    arrows: list[tuple[float, float, float, float]] = []
+    out = []
+    for o in called:
+        px = (float(o.importance or 0) - X_RANGE[0]) / (X_RANGE[1] - X_RANGE[0]) * width
+        py = (Y_RANGE[1] - float(o.satisfaction or 0)) / (Y_RANGE[1] - Y_RANGE[0]) * height
+        half_w, half_h = (6.5 * len(_callout_text(o)) + 10) / 2, 10.0
+        choice = _OFFSETS[0]
+        for ax, ay in _OFFSETS:
+            box = (px + ax - half_w, py + ay - half_h, px + ax + half_w, py + ay + half_h)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            arrow = (px, py, px + ax, py + ay)
+            if (
+                inside
+                and not any(_overlap(box, other) for other in placed)
+                and not any(_cross(arrow, other) for other in arrows)
+            ):
+                choice = (ax, ay)
+                break
+        ax, ay = choice
+        placed.append((px + ax - half_w, py + ay - half_h, px + ax + half_w, py + ay + half_h))
+        arrows.append((px, py, px + ax, py + ay))
+        out.append(choice)
+    return out
+
+
+def _cross(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether segments ``a`` and ``b`` (x1, y1, x2, y2) properly intersect."""
+
+    def side(x1: float, y1: float, x2: float, y2: float, x: float, y: float) -> float:
+        return (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
+
+    d1, d2 = side(*a, b[0], b[1]), side(*a, b[2], b[3])
+    d3, d4 = side(*b, a[0], a[1]), side(*b, a[2], a[3])
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _landscape_note(shown: Landscape) -> str:

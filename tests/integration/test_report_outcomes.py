@@ -14,7 +14,13 @@ import pytest
 from analytics_seed import P, add_brands, add_posts, at, set_models
 from sqlalchemy import Connection, Engine, text
 
-from grapevine.report.build import landscape, opportunity_table, render_html
+from grapevine.report.build import (
+    callouts,
+    landscape,
+    landscape_figure,
+    opportunity_table,
+    render_html,
+)
 from grapevine.report.data import ReportData, load
 from warehouse import outcomes as wo
 from warehouse.metrics import recompute_metrics
@@ -147,6 +153,15 @@ def test_the_landscape_keeps_judged_outcomes_and_each_brand_s_best(
     zephyr = got["Zephyr", "battery"]
     assert zephyr.opportunity == pytest.approx(10 + 10 - 50 / 6)
 
+    # the chart names the bubbles where most judged mentions are badvocacy, most unsatisfied
+    # customers first (at least a quarter of the largest segment: 6 / 4)
+    assert [(o.brand, o.outcome) for o in callouts(shown.points)] == [
+        ("Voltera", "battery"),
+        ("Voltera", CHARGER),
+    ]
+    notes = [a.text for a in landscape_figure(shown).layout.annotations]
+    assert "Voltera: battery" in notes and "Voltera: charger &lt;b&gt;died&lt;/b&gt;" in notes
+
     one_each = landscape(shown.points, per_brand=1)
     assert [(o.brand, o.outcome) for o in one_each.points] == [
         ("Voltera", "battery"),
@@ -188,7 +203,18 @@ def test_the_report_shows_the_numbers(engine: Engine, market: dict[str, int]) ->
                                 },
                                 {"post_id": 2, "text": "mine too", "url": "javascript:alert(1)"},
                             ],
-                        }
+                        },
+                        {
+                            "outcome_id": market["charger"],
+                            "label": CHARGER,
+                            "window_badvocacy": 2,
+                            "window_share": 0.25,
+                            "baseline_badvocacy": 0,
+                            "baseline_share": 0.0,
+                            "lift": 3.1,
+                            "p_value": 0.04,
+                            "examples": [],
+                        },
                     ]
                 ),
             },
@@ -218,6 +244,11 @@ def test_the_report_shows_the_numbers(engine: Engine, market: dict[str, int]) ->
     assert len(drivers) == 2  # the Voltera alert only: Zephyr's has no drivers
     assert "<b>battery</b>: 5 posts, 62% of the badvocacy (usually 10%), 5.2&times;" in drivers[1]
     assert "p 4.0e-04" in drivers[1]
+    # an outcome with no badvocacy before the episode, its label escaped
+    assert (
+        "<b>charger &lt;b&gt;died&lt;/b&gt;</b>: 2 posts, 25% of the badvocacy (none before), "
+        "3.1&times;, p 4.0e-02" in drivers[1]
+    )
     assert "it &lt;i&gt;swelled&lt;/i&gt;" in drivers[1]
     assert 'href="https://x.test/1"' in drivers[1] and "javascript:" not in drivers[1]
 
