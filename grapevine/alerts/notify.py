@@ -296,7 +296,12 @@ def driver_lines(drivers: list[dict[str, Any]], examples: int = 2) -> list[str]:
     lines = ["", "What it is about (outcomes whose share of the badvocacy rose):"]
     for dr in drivers:
         base = dr.get("baseline_share")
-        usual = "new" if base is None else f"usually {float(base):.0%}"
+        if base is None or not int(dr.get("baseline_badvocacy") or 0):
+            usual = "none before"
+        elif float(base) < 0.005:
+            usual = "usually under 1%"
+        else:
+            usual = f"usually {float(base):.0%}"
         lines.append(
             f"- {dr.get('label')}: {int(dr.get('window_badvocacy') or 0)} posts, "
             f"{float(dr.get('window_share') or 0):.0%} of the badvocacy ({usual}), "

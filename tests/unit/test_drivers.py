@@ -149,6 +149,8 @@ def test_the_message_names_the_drivers_with_examples() -> None:
     assert "- battery swelled / charger: 18 posts, 60% of the badvocacy (usually 8%)" in body
     assert "6.9x, p 1.2e-09" in body
     assert "e.g. 'My Voltera battery <b>swelled</b>' https://x.test/1" in body
+    new = _driver_row() | {"baseline_badvocacy": 0, "baseline_share": 0.0}
+    assert "of the badvocacy (none before)" in render(_alert([new])).body
     # without drivers (or before the column exists) the message is as it was
     for row in (_alert(None), _alert([])):
         assert "What it is about" not in render(row).body
