@@ -19,6 +19,7 @@ from analytics_seed import P, add_brands, add_posts, at, daily_series, set_model
 
 from grapevine.core.settings import Settings
 from tests.stage_calls import run_alerts, run_metrics, run_report
+from warehouse import outcomes as wo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -160,3 +161,106 @@ def test_report_on_an_empty_warehouse_says_what_to_do(
     html = out.read_text(encoding="utf-8")
     assert "run `grapevine metrics` first" in html
     assert "No badvocacy alerts in this window." in html
+
+
+# --- outcomes: the opportunity landscape (issue #14 item 5) ----------------------------------
+
+OUTCOME_DAY = date(2026, 10, 12)
+HOSTILE_OUTCOME = "<img src=x onerror=\"document.title='pwned'\">battery swelled"
+
+
+def _seed_outcomes(engine: Engine) -> None:
+    """Voltera and Zephyr compete; four brand x outcome pairs have 5+ judged mentions (the
+    landscape's bubbles), Voltera's 'app' has 2 (left out); one label carries markup."""
+    ids = add_brands(engine, {"Voltera": ["Zephyr"], "Zephyr": []})
+    set_models(engine)
+
+    def posts(brand: str, bad: int, good: int) -> list[P]:
+        return [
+            P(
+                at(OUTCOME_DAY - timedelta(days=i % 7), 9 + i % 10),
+                [brand],
+                {brand: "badvocacy" if i < bad else "advocacy"},
+                author_key=f"{brand}-{i}",
+                text=f"{brand} post {i}",
+            )
+            for i in range(bad + good)
+        ]
+
+    plan = {
+        HOSTILE_OUTCOME: {"Voltera": (9, 1), "Zephyr": (1, 6)},
+        "charger died": {"Voltera": (4, 2), "Zephyr": (2, 3)},
+        "app": {"Voltera": (1, 1)},
+    }
+    with engine.begin() as conn:
+        discovery = wo.save_discovery(
+            conn, embedder_version="test", n_posts=40, n_outcomes=len(plan), params={}
+        )
+        outcome_ids = wo.save_outcomes(
+            conn,
+            discovery,
+            [wo.NewOutcome(label, [label], 10, [1.0, 0.0], []) for label in plan],
+        )
+        for outcome_id, by_brand in zip(outcome_ids, plan.values(), strict=True):
+            for brand, (bad, good) in by_brand.items():
+                wo.save_assignments(
+                    conn,
+                    [
+                        wo.Assignment(pid, outcome_id, 0.6, None, discovery)
+                        for pid in add_posts(conn, posts(brand, bad, good), ids)
+                    ],
+                )
+        wo.recompute_outcome_daily(conn, None, None)
+
+
+def test_the_opportunity_landscape_renders_in_a_browser(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    _seed_outcomes(engine)
+    run_metrics(engine, settings, None, None)
+    out = run_report(engine, settings, None, None, tmp_path / "outcomes.html")
+    html = out.read_text(encoding="utf-8")
+    assert "<img src=x" not in html
+    assert "Left out: 1 brand &times; outcome pair with fewer than 5 judged mentions." in html
+
+    chromium = _chromium()
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,3200",
+    ]
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", out.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+
+    def chart(div: str) -> str:
+        assert f'id="{div}"' in dom, div
+        return dom.split(f'id="{div}"', 1)[1].split('id="gv-', 1)[0]
+
+    landscape = chart("gv-landscape")
+    assert 'class="main-svg"' in landscape
+    # one bubble per brand x outcome with enough judged mentions, a legend entry per brand
+    assert len(re.findall(r'class="point[ "]', landscape)) == 4
+    assert re.findall(r'class="legendtext"[^>]*>([^<]*)<', landscape) == ["Voltera", "Zephyr"]
+    # the shaded corner and its caption, and the named bubbles (escaped: text, not markup)
+    assert re.search(r'class="shapelayer".*fill: rgb\(215, 48, 39\)', landscape, re.S)
+    assert "important but unsatisfied (opportunity &gt; 10)" in landscape
+    assert "Voltera: &lt;img src=x" in landscape
+    assert "<img" not in landscape
+    # the top outcomes' trends: a line per outcome with badvocacy
+    trends = chart("gv-outcome-trend")
+    assert 'class="main-svg"' in trends
+    assert trends.count('class="trace scatter') == 3
+    # the hostile label did not run
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    assert title and "pwned" not in title.group(1)
