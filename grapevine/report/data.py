@@ -83,7 +83,7 @@ def load(
         end = ceil_day(until, tz) if until else (hi + timedelta(days=1) if hi else None)
         if first is None or end is None:
             first = end = (until or since or datetime.now(UTC)).astimezone(zone(tz)).date()
-            return ReportData(first, end, tz)
+            return ReportData(first, end, tz, outcomes=load_outcomes(conn, first, end, tz))
         p = {
             "first": first,
             "end": end,

@@ -282,6 +282,14 @@ def test_no_outcomes_says_so_in_one_line(engine: Engine) -> None:
     assert "No customer post in this window is about a known outcome." in section.split("<h2>")[0]
 
 
+def test_outcomes_without_metrics_are_not_called_missing(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _discover(conn, ["battery"])
+    data = load(engine, None, None)  # no metrics: the window is empty
+    assert data.outcomes.discovered
+    assert "No customer post in this window is about a known outcome." in render_html(data)
+
+
 def test_an_empty_report_has_no_outcomes() -> None:
     data = ReportData(DAY, DAY)
     assert not data.outcomes.discovered
