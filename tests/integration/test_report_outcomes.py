@@ -14,14 +14,14 @@ import pytest
 from analytics_seed import P, add_brands, add_posts, at, set_models
 from sqlalchemy import Connection, Engine, text
 
-from grapevine.report.build import (
+from grapevine.report.build import render_html
+from grapevine.report.data import ReportData, load
+from grapevine.report.outcomes import (
     callouts,
     landscape,
     landscape_figure,
     opportunity_table,
-    render_html,
 )
-from grapevine.report.data import ReportData, load
 from warehouse import outcomes as wo
 from warehouse.metrics import recompute_metrics
 
