@@ -20,7 +20,7 @@ alarms per brand-quarter (days with neither a surge nor a badvocacy spike), and 
 fires on badvocacy-spike days (whose extra posts are extra volume; the alert stage tells of those
 in the badvocacy alert, not as a second alert). ``--no-surge`` skips it. Run:
 
-    python benchmarks/alerts_bench.py            # 240 brands x 180 days, ~3-5 min on 2 cores
+    python benchmarks/alerts_bench.py            # 240 brands x 180 days, ~4 min of CPU
     python benchmarks/alerts_bench.py --brands 400 --seed 2
 """
 
