@@ -859,3 +859,17 @@ def changed_tables(
         "post_outcomes": assignments,
         "outcome_daily": daily_rows,
     }
+
+
+def brand_terms(conn: Connection) -> list[str]:
+    """Every watched brand's name and aliases (without a leading ``@`` or ``#``), longest
+    first: what outcome texts mask besides the stored spans, so that a post naming a brand it
+    is not counted for ("unlike my old Voltera") is not pulled toward that brand either."""
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT lower(ltrim(t, '@#')) FROM brands,"
+            " LATERAL (SELECT name AS t UNION ALL"
+            " SELECT jsonb_array_elements_text(aliases)) AS terms"
+        )
+    ).scalars()
+    return sorted((t for t in rows if t and t.strip()), key=lambda t: (-len(t), t))

@@ -177,12 +177,10 @@ def load_outcomes(
     )
 
 
-#: The window's alerts with their spike drivers (``alerts.drivers``, which the analysts' view
-#: does not show: read from the table by the view's alert id).
+#: The window's alerts with their spike drivers, as analysts see them.
 ALERTS = """
-SELECT v.*, a.drivers
+SELECT v.*
 FROM analytics.brand_alerts AS v
-JOIN public.alerts AS a ON a.id = v.alert_id
 WHERE v.window_start >= :start AND v.window_start < :stop
 ORDER BY v.window_start, v.brand
 """

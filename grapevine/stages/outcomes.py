@@ -22,10 +22,12 @@ after a discovery). Everything is derived from the warehouse, so a rerun is a no
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,23 +83,32 @@ def load_embedder(settings: Settings) -> SentenceEmbedder:
     return load()
 
 
-def mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """``nlp.outcomes.mask_brands`` over every occurrence of each brand as the post wrote it.
+def mask(text: str, spans: Sequence[tuple[int, int]], terms: Sequence[str] = ()) -> str:
+    """``nlp.outcomes.mask_brands`` over every occurrence of each brand: as the post wrote it
+    in its spans, and every watched brand's name or alias in ``terms``.
 
     The warehouse keeps one span per brand and post (the model's target); "Voltera" named
-    twice, or "voltera" after "Voltera", would otherwise leave the brand in the text and pull
-    the post toward a cluster of that brand instead of the outcome it describes.
+    twice, "voltera" after "Voltera", or a competitor named in passing would otherwise leave a
+    brand in the text and pull the post toward a cluster of that brand instead of the outcome
+    it describes.
     """
-    import re
-
     from nlp.outcomes import mask_brands
 
     forms = {text[a:b] for a, b in spans if 0 <= a < b <= len(text)}
+    pattern = _terms_pattern(tuple(sorted(forms | set(terms), key=lambda t: (-len(t), t))))
     found = set(spans)
-    for form in forms:
-        pattern = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)", re.IGNORECASE)
+    if pattern is not None:
         found.update((m.start(), m.end()) for m in pattern.finditer(text))
     return mask_brands(text, sorted(found))
+
+
+@lru_cache(maxsize=1024)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for whole-word occurrences of any term (longest first)."""
+    alternatives = [re.escape(t) for t in terms if t.strip()]
+    if not alternatives:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
 
 def _language_supported(text: str) -> bool:
@@ -122,6 +133,8 @@ def embed_pending(
     unsupported: list[int] = []
     read = 0
     after = 0
+    with engine.connect() as conn:
+        terms = store.brand_terms(conn)
     while True:
         with engine.connect() as conn:
             page = store.posts_to_embed(
@@ -138,7 +151,7 @@ def embed_pending(
             else:
                 unsupported.append(post.post_id)
         if english:
-            vectors = embedder.encode([mask(p.text, p.spans) for p in english])
+            vectors = embedder.encode([mask(p.text, p.spans, terms) for p in english])
             with engine.begin() as conn:
                 store.save_embeddings(conn, [p.post_id for p in english], vectors, embedder.version)
             embedded.extend(p.post_id for p in english)
@@ -177,7 +190,8 @@ def discover_outcomes(
         if len(ids) < MIN_POSTS_FACTOR * settings.outcome_min_posts:
             log.info("outcomes: %d embedded posts, too few to discover outcomes", len(ids))
             return None, {}
-        texts = store.masked_texts(conn, ids.tolist(), mask)
+        terms = store.brand_terms(conn)
+        texts = store.masked_texts(conn, ids.tolist(), lambda t, s: mask(t, s, terms))
         old = store.current_outcomes(conn)
     found = discover(
         vectors,

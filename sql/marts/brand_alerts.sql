@@ -2,7 +2,8 @@
 -- was observed against the baseline. `top_posts` holds the badvocacy posts with the largest
 -- reach (url, source, pseudonymous author_key, followers, an excerpt). `notified_at` is null
 -- until every configured channel accepted the notification; `last_error` says why not yet
--- (without credentials or webhook tokens).
+-- (without credentials or webhook tokens). `drivers` (badvocacy spikes): the outcomes whose share of
+-- the brand's badvocacy rose in the window, with lift, Holm-corrected p-value and example posts.
 select
     a.id as alert_id,
     a.brand_id,
@@ -18,6 +19,7 @@ select
     a.severity,
     a.details -> 'top_posts' as top_posts,
     a.details,
+    a.drivers,
     a.created_at,
     a.notified_at,
     a.delivery_attempts,
