@@ -175,7 +175,9 @@ def report(
     voice, change against the window before, alerts, low-confidence labels), the net advocacy
     trend with its interval and alerts marked, share of voice over time, sentiment and
     advocacy mix by source, the top advocacy and badvocacy posts by reach (one per author)
-    with links, and a short "what changed" summary.
+    with links, a short "what changed" summary, and why customers advocate or warn: the
+    opportunity landscape of outcomes per brand, top opportunities, the trend of the outcomes
+    with most badvocacy, and each alert's drivers.
     """
     from grapevine.stages import report as stage
     from grapevine.stages.base import warehouse
