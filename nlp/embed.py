@@ -282,6 +282,14 @@ class OnnxEmbedder(SentenceEmbedder):
         return np.asarray(out, dtype=np.float32)
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity, which containers and ``taskset``
+    narrow), not every core of the host."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def ort_values(tensors: dict[str, np.ndarray]) -> list[Any]:
     """The arrays as ONNX Runtime values (sharing their memory), for binding by name."""
     import onnxruntime as ort
@@ -294,7 +302,7 @@ def session(graph: Path, bound: tuple[list[str], list[Any]], threads: int | None
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+    opts.intra_op_num_threads = threads or _usable_cores()
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.add_external_initializers(*bound)
