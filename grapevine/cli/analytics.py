@@ -100,11 +100,14 @@ def alerts(
         bool, typer.Option("--dry-run", help="Detect and print only: store and send nothing.")
     ] = False,
 ) -> None:
-    """Detect badvocacy spikes in the window and notify the team.
+    """Detect badvocacy spikes and volume surges in the window and notify the team.
 
     A brand's day alerts when its badvocacy count is improbable under an over-dispersed
     baseline of the previous 28 days (corrected for the number of brands), its badvocacy
-    share rose significantly, and it has at least GRAPEVINE_ALERT_MIN_COUNT posts. Alerts go
+    share rose significantly, and it has at least GRAPEVINE_ALERT_MIN_COUNT posts; each such
+    alert names its drivers (the outcomes the extra badvocacy is about). A volume surge is a
+    day whose mentions are improbable under the same kind of baseline (GRAPEVINE_ALERT_SURGE,
+    at least GRAPEVINE_ALERT_SURGE_MIN_COUNT mentions); a day with both is one alert. Alerts go
     to the apprise URLs in GRAPEVINE_ALERT_URLS (Slack, mailto, json webhooks, ...), or to
     DATA_DIR/alerts.log when none is set. Each window alerts and notifies once, even when
     re-run; failed deliveries are retried on the next run. Run `grapevine metrics` first.
@@ -123,6 +126,7 @@ def alerts(
         )
         for col in ("brand", "day", "badvocacy", "expected", "severity"):
             table.add_column(col, justify="left" if col in ("brand", "day") else "right")
+        table.add_column("driven by", justify="left")
         for a in found:
             table.add_row(
                 str(a["brand"]),
@@ -130,10 +134,28 @@ def alerts(
                 f"{a['observed']:.0f}",
                 f"{a['expected']:.1f}",
                 f"{a['severity']}/10",
+                "; ".join(f"{d['label']} ({d['lift']:.1f}x)" for d in a.get("drivers") or [])
+                or "-",
             )
         out.console.print(table)
     else:
         out.console.print(f"no badvocacy spikes in {result['windows_tested']:,} brand-days tested")
+    surges = result.get("surges_found") or []
+    if surges:
+        table = Table(
+            title="Volume surges" + (" (dry run: nothing stored or sent)" if dry_run else "")
+        )
+        for col in ("brand", "day", "mentions", "expected", "severity"):
+            table.add_column(col, justify="left" if col in ("brand", "day") else "right")
+        for a in surges:
+            table.add_row(
+                str(a["brand"]),
+                a["day"],
+                f"{a['observed']:,.0f}",
+                f"{a['expected']:,.1f}",
+                f"{a['severity']}/10",
+            )
+        out.console.print(table)
     if result.get("windows_untested"):
         # Untested days cannot alert: say so, or a warehouse with a week of data reads as calm.
         why = "; ".join(f"{r} ({n:,})" for r, n in result["untested_reasons"].items())

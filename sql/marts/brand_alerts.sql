@@ -1,6 +1,7 @@
--- Badvocacy alerts raised by `grapevine alerts`, one row per brand, kind and window, with what
--- was observed against the baseline. `top_posts` holds the badvocacy posts with the largest
--- reach (url, source, pseudonymous author_key, followers, an excerpt). `notified_at` is null
+-- Alerts raised by `grapevine alerts`, one row per brand, kind and window, with what was
+-- observed against the baseline. kind 'badvocacy_spike': badvocacy posts (observed) against
+-- expected; 'volume_surge': mentions against expected. `top_posts` holds the posts with the
+-- largest reach (url, source, pseudonymous author_key, followers, an excerpt). `notified_at` is null
 -- until every configured channel accepted the notification; `last_error` says why not yet
 -- (without credentials or webhook tokens). `drivers` (badvocacy spikes): the outcomes whose share of
 -- the brand's badvocacy rose in the window, with lift, Holm-corrected p-value and example posts.
