@@ -39,7 +39,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@set -e; for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@set -e; for b in benchmarks/*_bench.py; do [ $$b = benchmarks/nightly_bench.py ] || { echo "== $$b"; $(BIN)/python $$b; }; done
+	@echo "== benchmarks/nightly_bench.py $(NIGHTLY_ARGS)"; $(BIN)/python benchmarks/nightly_bench.py $(NIGHTLY_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
