@@ -41,6 +41,13 @@ MaxMinutes = Annotated[
     float | None, typer.Option(help="Time budget; the schedule is shortened to fit.")
 ]
 Threads = Annotated[int, typer.Option(help="torch CPU threads.")]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        help="auto (a CUDA GPU when torch sees one, else the CPU), cpu or cuda.",
+    ),
+]
 
 
 def _train(task: str, out: Path | None, **kwargs: object) -> None:
@@ -65,6 +72,7 @@ def train_sentiment(
     limit: Limit = None,
     max_minutes: MaxMinutes = None,
     threads: Threads = 2,
+    device: Device = "auto",
 ) -> None:
     """Fine-tune the sentiment model on TweetEval (train_reconstructed.tsv; val for scores)."""
     _train(
@@ -80,6 +88,7 @@ def train_sentiment(
         limit=limit,
         max_minutes=max_minutes,
         threads=threads,
+        device=device,
     )
 
 
@@ -96,6 +105,7 @@ def train_advocacy(
     limit: Limit = None,
     max_minutes: MaxMinutes = None,
     threads: Threads = 2,
+    device: Device = "auto",
     synthetic_per_template: Annotated[
         int, typer.Option(help="Synthetic posts per comparative template.")
     ] = 8,
@@ -137,6 +147,7 @@ def train_advocacy(
         limit=limit,
         max_minutes=max_minutes,
         threads=threads,
+        device=device,
         synthetic_per_template=synthetic_per_template,
         init_from=init_from,
         recipe=recipe,

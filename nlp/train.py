@@ -3,7 +3,9 @@
 Designed for 2 CPU cores: a 4-layer MiniLM, frozen word embeddings, dynamic padding with
 length-bucketed batches, a time budget that shortens the learning-rate schedule instead of
 cutting training off mid-schedule, and a fixed seed. Writes a model folder (config, float16
-weights, ``train_metrics.json``) that ``load_model`` reads.
+weights, ``train_metrics.json``) that ``load_model`` reads. ``device`` (``--device``) runs the
+same steps on a CUDA GPU when one is there (``auto``) or asked for (``cuda``); the model is
+saved from the CPU either way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from grapevine.core.errors import InputError
 from nlp import augment, brand_data, calibrate, data
 from nlp.brand_data import Example
 from nlp.metrics import classification_report
@@ -49,6 +52,8 @@ class TrainOptions:
     limit: int | None = None
     max_minutes: float | None = None
     threads: int = 2
+    #: ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
+    device: str = "auto"
     class_weight_power: float = 0.5
     warmup: float = 0.06
     synthetic_per_template: int = 8
@@ -62,6 +67,20 @@ class TrainOptions:
     replay_brand_emotion: int = 3000
     augment_per_template: int = 12
     augment_replies: int = 2500
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for ``--device``: ``auto`` picks CUDA when torch sees a GPU."""
+    if name not in DEVICES:
+        raise InputError(f"unknown device {name!r}", hint="use auto, cpu or cuda")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda but torch sees no CUDA GPU", hint="use --device cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
 
 
 def seed_everything(seed: int) -> None:
@@ -179,14 +198,16 @@ def bucketed_batches(
 
 @torch.inference_mode()
 def predict_ids(model: StanceNet, ids: Sequence[list[int]], batch_size: int = 128) -> np.ndarray:
-    """Raw logits for pre-encoded inputs, in input order (length-sorted internally)."""
+    """Raw logits for pre-encoded inputs, in input order (length-sorted internally), on the
+    device the model is on."""
     model.eval()
+    device = next(model.parameters()).device
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         sel = order[s : s + batch_size]
         x, m = pad([ids[i] for i in sel])
-        out[sel] = model(x, m).float().numpy()
+        out[sel] = model(x.to(device), m.to(device)).float().cpu().numpy()
     return out
 
 
@@ -287,6 +308,7 @@ def scores_by_source(
 def train(opts: TrainOptions) -> dict[str, object]:
     """Train one model and write it to ``opts.out_dir``; return its validation metrics."""
     torch.set_num_threads(opts.threads)
+    device = resolve_device(opts.device)
     seed_everything(opts.seed)
     rng = random.Random(opts.seed)
     td = training_examples(opts)
@@ -317,7 +339,11 @@ def train(opts: TrainOptions) -> dict[str, object]:
         state = load_file(str(opts.init_from / "weights.safetensors"))
         model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
         log.info("initialised from %s", opts.init_from)
-    example_weight = class_weights(ty, labels, opts.class_weight_power)
+    # Built (and seeded) on the CPU as before, then moved: same initial weights on any device.
+    model.to(device)
+    allowed = allowed.to(device)
+    example_weight = class_weights(ty, labels, opts.class_weight_power).to(device)
+    log.info("training on %s", _device_name(device))
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.01)
 
@@ -340,7 +366,10 @@ def train(opts: TrainOptions) -> dict[str, object]:
         for batch in bucketed_batches(lengths, opts.batch_size, rng):
             model.train()
             x, m = pad([train_ids[i] for i in batch])
-            loss = partial_label_loss(model(x, m), allowed[batch], example_weight[batch])
+            rows = torch.tensor(batch, device=device)
+            loss = partial_label_loss(
+                model(x.to(device), m.to(device)), allowed[rows], example_weight[rows]
+            )
             optim.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -369,6 +398,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
 
     train_minutes = (time.perf_counter() - started) / 60
     logits = predict_ids(model, val_ids)
+    model.to("cpu")  # saved, exported to ONNX and checked on the CPU
     if opts.task == "advocacy" and opts.recipe == "brand":
         fit_calibration(cfg, logits, vy, td.val_sources)
     probs = calibrate.apply(logits, cfg.logit_bias, cfg.temperature)
@@ -386,6 +416,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
         "examples_seen": seen,
         "epochs_done": round(seen / len(tx), 3),
         "minutes": round(train_minutes, 1),
+        "device": _device_name(device),
         "hyper_parameters": {
             k: (str(v) if isinstance(v, Path) else v)
             for k, v in vars(opts).items()
@@ -401,3 +432,10 @@ def train(opts: TrainOptions) -> dict[str, object]:
     )
     log.info("saved %s (%s): val %s", opts.out_dir, version_hash, cfg.train["validation"])
     return report
+
+
+def _device_name(device: torch.device) -> str:
+    """``cpu`` or ``cuda (<GPU name>)``: recorded with the run."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type

@@ -84,6 +84,20 @@ def test_partial_label_loss_is_cross_entropy_for_full_labels() -> None:
     assert good < 0.1 < bad
 
 
+def test_resolve_device() -> None:
+    torch = pytest.importorskip("torch")
+    from grapevine.core.errors import InputError
+    from nlp.train import resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(InputError, match="unknown device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="no CUDA GPU"):
+            resolve_device("cuda")
+
+
 def test_fit_bias_recovers_a_prior_shift() -> None:
     rng = np.random.default_rng(0)
     gold = rng.choice(3, size=3000, p=[0.15, 0.6, 0.25])

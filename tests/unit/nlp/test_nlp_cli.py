@@ -85,3 +85,10 @@ def test_help_lists_commands() -> None:
         result = runner.invoke(app, ["--help"])
         assert result.exit_code == 0
         assert "sentiment" in result.stdout and "advocacy" in result.stdout
+
+
+def test_train_commands_take_a_device() -> None:
+    for task in ("sentiment", "advocacy"):
+        result = runner.invoke(train_app, [task, "--help"])
+        assert result.exit_code == 0
+        assert "--device" in result.stdout
