@@ -12,6 +12,8 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -261,6 +263,17 @@ def _track(dbapi_conn: Any, *, running: bool) -> None:
             _inflight[id(dbapi_conn)] = dbapi_conn
         else:
             _inflight.pop(id(dbapi_conn), None)
+
+
+@contextmanager
+def inflight(dbapi_conn: Any) -> Iterator[None]:
+    """Mark a statement run on the raw psycopg2 connection (COPY through ``copy_expert``, which
+    SQLAlchemy's cursor events never see) as running, so that Ctrl-C or SIGTERM cancels it too."""
+    _track(dbapi_conn, running=True)
+    try:
+        yield
+    finally:
+        _track(dbapi_conn, running=False)
 
 
 def cancel_inflight() -> int:

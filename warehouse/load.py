@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from grapevine.core.domain import Brand, BrandMention, Post, QuarantineRecord
 from grapevine.core.text import clean_json, clean_text
+from warehouse.engine import inflight
 from warehouse.models import (
     BRANDS,
     POST_BRANDS,
@@ -163,7 +164,8 @@ def _raw(conn: Connection) -> PgConnection:
 
 
 def _copy(conn: Connection, table: str, columns: Sequence[str], data: str) -> None:
-    with _raw(conn).cursor() as cur:
+    raw = _raw(conn)
+    with inflight(raw), raw.cursor() as cur:  # cancelled like any statement on Ctrl-C/SIGTERM
         cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
 
 
@@ -375,7 +377,8 @@ def _quarantine_row(r: QuarantineRecord) -> tuple[Any, ...]:
 
 
 def _load_quarantine(conn: Connection, rows: list[tuple[Any, ...]], stats: LoadStats) -> None:
-    with _raw(conn).cursor() as cur:
+    raw = _raw(conn)
+    with inflight(raw), raw.cursor() as cur:
         written = execute_values(
             cur,
             f"INSERT INTO quarantine ({', '.join(_QUARANTINE_COLUMNS)}) VALUES %s"

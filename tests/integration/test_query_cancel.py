@@ -101,3 +101,55 @@ def test_a_stopped_client_leaves_no_query_running(
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_a_stopped_load_cancels_its_copy(engine: Engine, migrated_url: URL) -> None:
+    """COPY runs on the raw psycopg2 connection, which SQLAlchemy's cursor events never see:
+    a load stopped by SIGTERM while the server is busy with its COPY must cancel it too."""
+    marker = f"gv_copy_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # a table whose rows take the server two minutes each
+        conn.execute(text(f"CREATE TABLE {marker} (x int)"))
+        conn.execute(
+            text(
+                f"CREATE FUNCTION {marker}_slow() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN PERFORM pg_sleep(120); RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TRIGGER {marker}_t BEFORE INSERT ON {marker}"
+                f" FOR EACH ROW EXECUTE FUNCTION {marker}_slow()"
+            )
+        )
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from warehouse.engine import make_engine
+        from warehouse.load import _copy
+        engine = make_engine(url=sys.argv[1])
+        with engine.begin() as conn:
+            print("ready", flush=True)
+            _copy(conn, "{marker}", ["x"], "1\\n")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, migrated_url.render_as_string(hide_password=False)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: running(engine, marker)), "the child's COPY never started"
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=30)  # without a cancel it would sit out the trigger's sleep
+        assert child.returncode != 0
+        assert wait_for(lambda: not running(engine, marker)), running(engine, marker)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {marker}"))
+            conn.execute(text(f"DROP FUNCTION IF EXISTS {marker}_slow()"))
