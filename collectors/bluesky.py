@@ -8,6 +8,9 @@ pydantic models) so that one malformed post goes to quarantine instead of failin
 Posts are dated by ``sortAt`` = min(``createdAt``, ``indexedAt``), the timestamp the search's
 ``since``/``until`` filters use, so a post whose client clock lies cannot slip out of every
 window. Replies keep ``parent_id``/``thread_id`` from the record's ``reply`` references.
+
+Ids name nobody: the post, its parent and its root are keyed ``<author_key>/<rkey>``
+(:func:`grapevine.core.post_ids.bluesky_post_id`), not by their ``at://<did>/...`` URIs.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collectors.parsing import obj, opt_int, opt_obj, opt_str, req_str, text_fie
 from collectors.search_terms import lucene_query
 from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
+from grapevine.core.post_ids import bluesky_post_id
 from grapevine.core.privacy import Pseudonymiser
 
 SOURCE = "bluesky"  # its spec in collectors.registry.SOURCES
@@ -38,9 +42,10 @@ def _rkey(uri: str) -> str:
     return uri.rsplit("/", 1)[1]
 
 
-def _ref_uri(reply: Mapping[str, Any], key: str) -> str | None:
+def _ref_id(reply: Mapping[str, Any], key: str, pseudo: Pseudonymiser) -> str | None:
     ref = opt_obj(reply.get(key), f"record.reply.{key}")
-    return opt_str(ref, "uri", f"record.reply.{key}.uri")
+    uri = opt_str(ref, "uri", f"record.reply.{key}.uri")
+    return bluesky_post_id(pseudo, SOURCE, uri) if uri is not None else None
 
 
 def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
@@ -48,6 +53,7 @@ def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
     view = obj(view, "post")
     uri = req_str(view, "uri")
     rkey = _rkey(uri)
+    post_id = bluesky_post_id(pseudo, SOURCE, uri)
     author = obj(view.get("author"), "author")
     did = req_str(author, "did", "author.did")
     handle = opt_str(author, "handle", "author.handle")
@@ -67,7 +73,7 @@ def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
     reposts, quotes = opt_int(view, "repostCount"), opt_int(view, "quoteCount")
     return Post(
         source=SOURCE,
-        source_id=uri,
+        source_id=post_id,
         created_at=created,
         text=text_field(text, "record.text"),
         url=pseudo.url(SOURCE, f"https://bsky.app/profile/{did}/post/{rkey}", {did}),
@@ -75,8 +81,8 @@ def parse_post_view(view: Any, pseudo: Pseudonymiser) -> Post:
         author_handle=handle,
         author_followers=opt_int(author, "followersCount", "author.followersCount"),
         lang=lang,
-        parent_id=_ref_uri(reply, "parent"),
-        thread_id=_ref_uri(reply, "root") or uri,
+        parent_id=_ref_id(reply, "parent", pseudo),
+        thread_id=_ref_id(reply, "root", pseudo) or post_id,
         engagement=Engagement(
             likes=opt_int(view, "likeCount"),
             replies=opt_int(view, "replyCount"),

@@ -10,7 +10,10 @@ For every brand and every instance in ``GRAPEVINE_MASTODON_INSTANCES``:
   dated: paged by offset until an empty page, and filtered to the window here).
 
 The same status federates to many instances under different local ids, so a status is keyed by
-its global ``uri``: collecting it from two instances stores it once.
+its global ``uri``, less the account name in it (``<origin host>/<id>``,
+:func:`grapevine.core.post_ids.mastodon_status_id`): collecting it from two instances stores it
+once. A reply's ``in_reply_to_id`` is the parent's local id on the instance queried, keyed
+``<that host>/<id>``, which is the parent's own id whenever the parent was posted there.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from collectors.parsing import (
 from collectors.search_terms import mastodon_hashtags, mastodon_search
 from grapevine.core.domain import Brand, Engagement, Post
 from grapevine.core.errors import InputError
+from grapevine.core.post_ids import mastodon_reply_ref, mastodon_status_id
 from grapevine.core.privacy import Pseudonymiser
 
 SOURCE = "mastodon"  # its spec in collectors.registry.SOURCES
@@ -59,8 +63,9 @@ def _created(value: Any) -> datetime:
     return timestamp(value, "created_at")
 
 
-def parse_status(status: Any, pseudo: Pseudonymiser) -> Post | None:
-    """One status -> ``Post``; boosts (reblogs) -> ``None`` (the original is what counts)."""
+def parse_status(status: Any, pseudo: Pseudonymiser, *, instance: str) -> Post | None:
+    """One status, as the instance with host ``instance`` returned it -> ``Post``; boosts
+    (reblogs) -> ``None`` (the original is what counts)."""
     status = obj(status, "status")
     if status.get("reblog") is not None:
         return None
@@ -79,10 +84,11 @@ def parse_status(status: Any, pseudo: Pseudonymiser) -> Post | None:
     if not text.strip():
         return None  # deleted or media-only: nothing to read
     parent = opt_str(status, "in_reply_to_id")
+    status_id = mastodon_status_id(uri)
     raw = plain(status)
     return Post(
         source=SOURCE,
-        source_id=uri,
+        source_id=status_id,
         created_at=_created(status.get("created_at")),
         text=text_field(text),
         url=pseudo.url(SOURCE, opt_str(status, "url") or uri, {account_id, handle or ""}),
@@ -90,8 +96,8 @@ def parse_status(status: Any, pseudo: Pseudonymiser) -> Post | None:
         author_handle=handle,
         author_followers=opt_int(account, "followers_count", "account.followers_count"),
         lang=opt_str(status, "language"),
-        parent_id=parent,
-        thread_id=None if parent else uri,
+        parent_id=mastodon_reply_ref(instance, parent) if parent else None,
+        thread_id=None if parent else status_id,
         engagement=Engagement(
             likes=opt_int(status, "favourites_count"),
             replies=opt_int(status, "replies_count"),
@@ -114,6 +120,11 @@ def instance_url(instance: str) -> str:
     """``mastodon.social`` or ``https://mastodon.social/`` -> ``https://mastodon.social``."""
     instance = instance.strip().rstrip("/")
     return instance if "://" in instance else f"https://{instance}"
+
+
+def instance_host(url: str) -> str:
+    """``https://mastodon.social`` -> ``mastodon.social``: the host its statuses' uris name."""
+    return (urlsplit(url).netloc or url).lower()
 
 
 class MastodonCollector(SweepCollector):
@@ -139,7 +150,7 @@ class MastodonCollector(SweepCollector):
     def streams(self, brands: Sequence[Brand]) -> list[Stream]:
         streams = []
         for url in self.clients:
-            host = urlsplit(url).netloc or url
+            host = instance_host(url)
             for brand in brands:
                 for tag in mastodon_hashtags(brand):
                     streams.append(
@@ -164,7 +175,11 @@ class MastodonCollector(SweepCollector):
             )
             items = list(statuses or [])
             last = items[-1].get("id") if items and isinstance(items[-1], Mapping) else None
-            return Fetched(items=items, next_token=str(last) if last is not None else None)
+            return Fetched(
+                items=items,
+                next_token=str(last) if last is not None else None,
+                context=instance_host(stream.params["instance"]),
+            )
         offset = int(token or 0)
         result = client.search_v2(
             stream.params["q"],
@@ -174,10 +189,14 @@ class MastodonCollector(SweepCollector):
             limit=self.page_size,
         )
         items = list(opt_obj(result, "search result").get("statuses") or [])
-        return Fetched(items=items, next_token=str(offset + len(items)) if items else None)
+        return Fetched(
+            items=items,
+            next_token=str(offset + len(items)) if items else None,
+            context=instance_host(stream.params["instance"]),
+        )
 
     def parse(self, item: Any, fetched: Fetched) -> Post | None:
-        return parse_status(item, self.pseudo)
+        return parse_status(item, self.pseudo, instance=fetched.context)
 
     def item_ref(self, item: Any) -> str | None:
         if isinstance(item, Mapping):

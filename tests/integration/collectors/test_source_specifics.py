@@ -191,7 +191,8 @@ def test_bluesky_wrong_app_password_fails_loudly(runner: Runner):
 def test_mastodon_dedupes_a_status_seen_on_two_instances_and_searches(runner: Runner):
     docs = corpus()
     docs.docs[0].deleted = True  # content gone: nothing to store
-    with FakeMastodon(docs).running() as one, FakeMastodon(docs).running() as two:
+    one = FakeMastodon(docs)
+    with one.running(), FakeMastodon(docs, origin=one).running() as two:
         runner.configure(
             mastodon_instances=[one.url, two.url], mastodon_access_token=MASTODON_TOKEN
         )

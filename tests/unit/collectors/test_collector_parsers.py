@@ -56,7 +56,10 @@ PARSERS: dict[str, tuple[Parser, Callable[[Any], Any]]] = {
         lambda d: FakeX(CORPUS).tweet(d),
     ),
     "bluesky": (lambda i: parse_post_view(i, PSEUDO), lambda d: FakeBluesky(CORPUS).post_view(d)),
-    "mastodon": (lambda i: parse_status(i, PSEUDO), lambda d: FakeMastodon(CORPUS).status(d)),
+    "mastodon": (
+        lambda i: parse_status(i, PSEUDO, instance="mastodon.test"),
+        lambda d: FakeMastodon(CORPUS).status(d),
+    ),
     "hackernews": (lambda i: parse_hit(i, PSEUDO), lambda d: FakeHackerNews(CORPUS).hit(d)),
 }
 
@@ -102,8 +105,12 @@ def test_x_skips_plain_retweets():
 
 def test_mastodon_boosts_are_skipped_and_html_becomes_text():
     status = sample("mastodon")
-    assert parse_status({**status, "reblog": status}, PSEUDO) is None
-    post = parse_status({**status, "content": "<p>Acme Air &amp; co<br>line two</p>"}, PSEUDO)
+    assert parse_status({**status, "reblog": status}, PSEUDO, instance="mastodon.test") is None
+    post = parse_status(
+        {**status, "content": "<p>Acme Air &amp; co<br>line two</p>"},
+        PSEUDO,
+        instance="mastodon.test",
+    )
     assert post is not None and post.text == "Acme Air & co\nline two"
 
 
