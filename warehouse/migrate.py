@@ -15,31 +15,39 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from grapevine.core.settings import Settings
 from warehouse.views import drop_views, install_views
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x67726170  # "grap": an arbitrary constant shared by every Grapevine process
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, settings: Settings | None = None
+) -> Config:
+    """The config; ``settings`` reach migrations that need them as ``attributes["settings"]``
+    (0007 reads the author hash key there; without them it reads the environment)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    if settings is not None:
+        cfg.attributes["settings"] = settings
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, settings: Settings | None = None) -> None:
     """Bring the schema to ``revision`` (default: the latest), safely under concurrency.
 
     At head, the analyst views are recreated from ``sql/`` in the same transaction.
+    ``settings`` are those of the deployment (``GRAPEVINE_*`` from the environment if omitted).
     """
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         # Views depend on tables that migrations may alter: take them away first.
         if _has_analytics_schema(conn):
             drop_views(conn)
-        command.upgrade(alembic_config(conn), revision)
+        command.upgrade(alembic_config(conn, settings), revision)
         if revision == "head" or revision == head_revision():
             install_views(conn)
 

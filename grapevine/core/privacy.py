@@ -201,6 +201,14 @@ def _names_anyone(parts: SplitResult, identities: Iterable[str]) -> bool:
     )
 
 
+def existing_key(settings: Settings) -> bytes | None:
+    """The configured key, or the one kept in the data folder; ``None`` where neither exists
+    (for work that must reproduce earlier pseudonyms, never start new ones)."""
+    if settings.author_hash_key is None and not settings.author_key_file.exists():
+        return None
+    return load_or_create_key(settings)
+
+
 def load_or_create_key(settings: Settings) -> bytes:
     """The configured key, or one generated once and kept (mode 0600) in the data folder.
 

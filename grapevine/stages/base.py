@@ -26,9 +26,9 @@ Summary = dict[str, Any]
 Progress = Callable[[int], None]
 
 
-def init_db(engine: Engine) -> str | None:
+def init_db(engine: Engine, settings: Settings | None = None) -> str | None:
     """Run migrations to head; returns the revision the warehouse is now at."""
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, settings=settings)
     return migrate.current_revision(engine)
 
 
@@ -65,7 +65,7 @@ def warehouse(settings: Settings, *, migrate_first: bool = False) -> Iterator[En
     try:
         if migrate_first:
             check_connection(engine)
-            init_db(engine)
+            init_db(engine, settings)
         else:
             require_schema(engine)
         yield engine
