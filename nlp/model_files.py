@@ -162,13 +162,24 @@ def weights_hash(folder: Path) -> str:
 
 
 def model_digest(folder: Path, cfg: ModelConfig) -> str:
-    """The weights' hash, extended by the calibration when there is one.
+    """The weights' hash, extended by the calibration and the language gate.
 
     Priors change labels, so a model re-calibrated without retraining is a new version in the
-    warehouse; an uncalibrated model keeps the plain weights hash it always had.
+    warehouse; so does a new language gate (``nlp.lang.GATE_VERSION``: which posts are left
+    as ``unsupported``), so that old labels are redone. A model with neither (no calibration,
+    the first gate) keeps the plain weights hash it always had.
     """
+    from nlp.lang import GATE_VERSION
+
     digest = weights_hash(folder)
-    if cfg.logit_bias is None and cfg.temperature == 1.0:
+    extra: dict[str, object] = {}
+    if cfg.logit_bias is not None or cfg.temperature != 1.0:
+        extra.update(bias=cfg.logit_bias, t=cfg.temperature)
+    if GATE_VERSION != 1:
+        extra["language_gate"] = GATE_VERSION
+    if not extra:
         return digest
-    calib = json.dumps({"bias": cfg.logit_bias, "t": cfg.temperature}, sort_keys=True)
+    # the calibration-only form is kept byte for byte, so calibrated models under gate 1
+    # would keep their version
+    calib = json.dumps(extra, sort_keys=True)
     return hashlib.sha256((digest + calib).encode()).hexdigest()[:8]

@@ -191,8 +191,25 @@ def discover_outcomes(
             log.info("outcomes: %d embedded posts, too few to discover outcomes", len(ids))
             return None, {}
         terms = store.brand_terms(conn)
-        texts = store.masked_texts(conn, ids.tolist(), lambda t, s: mask(t, s, terms))
+        supported: list[bool] = []
+
+        def masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+            supported.append(_language_supported(text))
+            return mask(text, spans, terms)
+
+        texts = store.masked_texts(conn, ids.tolist(), masked)
         old = store.current_outcomes(conn)
+    # Vectors stored before the language gate last changed may belong to posts it now leaves
+    # out: they would cluster by language ("la / en"), not by outcome. Left out, and stored as
+    # unassigned (unsupported language) once the new discovery exists.
+    keep = np.asarray(supported, dtype=bool)
+    unsupported = ids[~keep].tolist()
+    if unsupported:
+        ids, vectors = ids[keep], vectors[keep]
+        texts = [t for t, k in zip(texts, supported, strict=True) if k]
+        if len(ids) < MIN_POSTS_FACTOR * settings.outcome_min_posts:
+            log.info("outcomes: %d embedded posts, too few to discover outcomes", len(ids))
+            return None, {}
     found = discover(
         vectors,
         texts,
@@ -249,6 +266,9 @@ def discover_outcomes(
         store.save_assignments(
             conn, _assignments(ids.tolist(), assigned, scores, outcome_ids, discovery_id)
         )
+    if unsupported:
+        _store_unsupported(engine, unsupported)
+        log.info("outcomes: %d stored vectors left out (language not supported)", len(unsupported))
     kept = len(mapping)
     counts = {
         "outcomes": len(rows),

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages import outcomes as stage
+from warehouse import outcomes as store
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +236,34 @@ def test_every_spelling_of_the_brand_is_masked() -> None:
     masked = stage.mask(text_, [(0, 7)])
     assert "voltera" not in masked.lower()
     assert masked.count("the brand") == 4
+
+
+def test_vectors_stored_under_an_older_language_gate_are_left_out_of_a_rediscovery(
+    engine: Engine, settings: Settings, embedder: Any
+) -> None:
+    """A warehouse embedded before the language gate last changed holds vectors of posts the
+    gate now leaves out; clustered, they form an outcome by language ("la / en")."""
+    reasons = _seed(engine, _rows(), DAY)
+    stage.run(engine, settings, Window(), embedder=embedder)
+    with engine.connect() as conn:
+        foreign = [
+            int(p)
+            for (p,) in conn.execute(
+                text("SELECT post_id FROM post_outcomes WHERE reason = 'unsupported_language'")
+            )
+        ]
+        texts = store.masked_texts(conn, foreign, lambda t, _s: t)
+    assert len(foreign) == 8
+    with engine.begin() as conn:  # what the first gate would have stored for them
+        store.save_embeddings(conn, foreign, embedder.encode(texts), embedder.version)
+    discovery_id, counts = stage.discover_outcomes(engine, settings, embedder.version)
+    assert discovery_id is not None
+    assert counts["assigned"] + counts["unassigned"] == len(reasons) - 8
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT outcome_id, reason, discovery_id FROM post_outcomes WHERE post_id = ANY(:p)"
+            ),
+            {"p": foreign},
+        ).all()
+    assert rows == [(None, "unsupported_language", discovery_id)] * 8
