@@ -254,9 +254,28 @@ def _add_phrase(chosen: list[str], term: str) -> list[str]:
     return [*chosen, term]
 
 
+def _stem(word: str) -> str:
+    """Singular enough to tell "battery" and "batteries" are one word (labels only)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _label(phrases: tuple[str, ...], fallback: str) -> str:
+    """The best phrases that say something new: "flawless safe / safe choice" and "bike /
+    bikes" repeat a word, so the next phrase is taken instead."""
     if phrases:
-        return " / ".join(phrases[:LABEL_PHRASES])
+        picked: list[str] = []
+        seen: set[str] = set()
+        for phrase in phrases:
+            stems = {_stem(w) for w in phrase.split()}
+            if stems & seen:
+                continue
+            picked.append(phrase)
+            seen |= stems
+            if len(picked) == LABEL_PHRASES:
+                break
+        return " / ".join(picked)
     text = _SPACE.sub(" ", fallback).strip()
     return text if len(text) <= 60 else text[:57].rstrip() + "…"
 

@@ -217,3 +217,19 @@ def test_key_phrases_skip_numbers_brand_token_and_absorb_unigrams() -> None:
     assert "brand" not in " ".join(phrases[0]) and "800" not in " ".join(phrases[0])
     assert phrases[1][0] in {"flight delayed", "delayed hours"}
     assert key_phrases(["the brand", "the brand"], np.array([0, 0]), 1) == [()]
+
+
+@pytest.mark.parametrize(
+    ("phrases", "label"),
+    [
+        (("flawless safe", "safe choice", "ride"), "flawless safe / ride"),
+        (("asking bike", "bikes", "dealer"), "asking bike / dealer"),
+        (("battery", "batteries", "charger died"), "battery / charger died"),
+        (("charger", "battery supplier"), "charger / battery supplier"),
+        (("glass", "class"), "glass / class"),
+    ],
+)
+def test_a_label_does_not_repeat_a_word(phrases: tuple[str, ...], label: str) -> None:
+    from nlp.outcomes import _label
+
+    assert _label(phrases, "fallback") == label
