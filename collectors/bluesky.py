@@ -145,3 +145,14 @@ class BlueskyCollector(SweepCollector):
 
     def parse(self, item: Any, fetched: Fetched) -> Post | None:
         return parse_post_view(item, self.pseudo)
+
+    def item_ref(self, item: Any) -> str | None:
+        """A broken post's reference in quarantine: its id as stored posts have it, never
+        the ``at://<did>`` URI (the DID names the author)."""
+        uri = item.get("uri") if isinstance(item, Mapping) else None
+        if not isinstance(uri, str):
+            return None
+        try:
+            return bluesky_post_id(self.pseudo, SOURCE, uri)
+        except InputError:
+            return None

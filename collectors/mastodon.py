@@ -199,8 +199,15 @@ class MastodonCollector(SweepCollector):
         return parse_status(item, self.pseudo, instance=fetched.context)
 
     def item_ref(self, item: Any) -> str | None:
-        if isinstance(item, Mapping):
-            for key in ("uri", "id"):
-                if isinstance(item.get(key), str):
-                    return str(item[key])
-        return None
+        """A broken status's reference in quarantine: its id as stored statuses have it (the
+        ``uri`` names the account), else its local id."""
+        if not isinstance(item, Mapping):
+            return None
+        uri = item.get("uri")
+        if isinstance(uri, str):
+            try:
+                return mastodon_status_id(uri)
+            except InputError:
+                pass
+        local = item.get("id")
+        return str(local) if isinstance(local, str | int) and not isinstance(local, bool) else None

@@ -204,3 +204,21 @@ def test_fuzz_mutated_items_parse_or_raise_input_error(name: str, data: st.DataO
 @given(item=JSON)
 def test_fuzz_arbitrary_json_parses_or_raises_input_error(name: str, item: Any):
     _contract(name, item)
+
+
+def test_quarantine_references_name_nobody() -> None:
+    """A broken post's quarantine row carries its id as stored posts have it, not the
+    at://<did> URI or the status URI with the account name."""
+    from types import SimpleNamespace
+
+    from collectors.bluesky import BlueskyCollector
+    from collectors.mastodon import MastodonCollector
+
+    me = SimpleNamespace(pseudo=PSEUDO)
+    did = "did:plc:abcdefghijklmnop"
+    ref = BlueskyCollector.item_ref(me, {"uri": f"at://{did}/app.bsky.feed.post/3kabc"})
+    assert ref == f"{PSEUDO.author_key('bluesky', did)}/3kabc" and did not in ref
+    assert BlueskyCollector.item_ref(me, {"uri": 42}) is None
+    status = {"uri": "https://mastodon.social/users/alice/statuses/1098", "id": "1098"}
+    assert MastodonCollector.item_ref(me, status) == "mastodon.social/1098"
+    assert MastodonCollector.item_ref(me, {"uri": "not a url", "id": 7}) == "7"
