@@ -300,7 +300,7 @@ def discover(
     *,
     min_posts: int = 10,
     sample: int = 30000,
-    min_similarity: float = 0.45,
+    min_similarity: float = 0.35,
     seed: int = 0,
 ) -> Discovery:
     """Discover outcomes in ``embeddings`` (one row per text, ideally brand-masked texts).
