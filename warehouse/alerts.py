@@ -147,6 +147,43 @@ def top_badvocacy_posts(
     return top_posts(conn, brand_id, start, end, limit, advocacy="badvocacy")
 
 
+#: The window's C2C mentions of one brand with their current advocacy label, read by index
+#: whatever the planner knows. Through ``analytics.int_brand_mentions_labelled`` the planner,
+#: on tables never ANALYZEd, joined the labels back by re-scanning every label of the brand for
+#: each mention (21 s per brand on a 5k-post night). Here the mentions come from the brand's
+#: ``post_brands`` rows and the window's posts, and each label is one LATERAL probe of the
+#: classifications key (``LIMIT 1`` keeps it from being flattened into a join; the brand is
+#: compared with ``IS NOT DISTINCT FROM``, which no index on the brand can serve, so the key's
+#: index is the only path, as in warehouse/classifications.py). The view stays a plain join:
+#: with statistics (every load ANALYZEs) that is what analysts' own queries plan best on.
+#: Same definitions as the view (C2C, not brand-owned; followers; interactions); a test
+#: compares the two. tests/integration/test_readout_plans.py asserts the plan both ways.
+TOP_POSTS = """
+SELECT p.id AS post_id, p.source, p.url, p.author_key,
+       greatest(coalesce(p.author_followers, 0), 0) AS followers,
+       greatest(coalesce(greatest(p.likes, p.score), 0), 0)
+         + greatest(coalesce(p.replies, 0), 0)
+         + greatest(coalesce(p.reposts, 0), 0) AS interactions,
+       left(p.text, 280) AS excerpt, p.created_at, a.advocacy
+FROM post_brands pb
+JOIN posts p ON p.id = pb.post_id
+LEFT JOIN LATERAL (
+    SELECT c.label AS advocacy
+    FROM classifications c
+    JOIN model_versions mv
+      ON mv.task = c.task AND mv.model_version = c.model_version AND mv.is_current
+    WHERE c.post_id = pb.post_id AND c.brand_id IS NOT DISTINCT FROM pb.brand_id
+      AND c.task = 'advocacy'
+    LIMIT 1
+) a ON true
+WHERE pb.brand_id = :b AND NOT pb.brand_owned AND p.is_c2c
+  AND p.created_at >= :start AND p.created_at < :end
+  AND (CAST(:adv AS text) IS NULL OR a.advocacy = :adv)
+ORDER BY followers DESC, interactions DESC, post_id
+LIMIT :limit
+"""
+
+
 def top_posts(
     conn: Connection,
     brand_id: int,
@@ -159,17 +196,7 @@ def top_posts(
     """The window's mentions of the brand with the largest reach, of one advocacy label or of
     any (``advocacy=None``: what a surge is made of); each with its ``advocacy`` label."""
     rows = conn.execute(
-        text(
-            """
-            SELECT post_id, source, url, author_key, followers, interactions,
-                   left(text, 280) AS excerpt, created_at, advocacy
-            FROM analytics.int_brand_mentions_labelled
-            WHERE brand_id = :b AND (CAST(:adv AS text) IS NULL OR advocacy = :adv)
-              AND created_at >= :start AND created_at < :end
-            ORDER BY followers DESC, interactions DESC, post_id
-            LIMIT :limit
-            """
-        ),
+        text(TOP_POSTS),
         {"b": brand_id, "adv": advocacy, "start": start, "end": end, "limit": limit},
     ).mappings()
     return [

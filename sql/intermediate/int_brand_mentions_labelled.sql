@@ -48,6 +48,28 @@ c2c_posts as (
         + greatest(coalesce(reposts, 0), 0) as interactions
     from analytics.stg_posts
     where is_c2c
+),
+
+post_sentiment as (
+    select
+        post_id,
+        label as sentiment,
+        label_probability as sentiment_probability,
+        model_version as sentiment_model_version
+    from analytics.stg_classifications
+    where task = 'sentiment'
+),
+
+brand_advocacy as (
+    select
+        post_id,
+        brand_id,
+        label as advocacy,
+        confidence as advocacy_confidence,
+        label_probability as advocacy_probability,
+        model_version as advocacy_model_version
+    from analytics.stg_classifications
+    where task = 'advocacy'
 )
 
 select
@@ -81,31 +103,5 @@ select
     coalesce(a.advocacy in ('advocacy', 'badvocacy', 'none'), false) as is_rated
 from mentions as m
 inner join c2c_posts as p on m.post_id = p.post_id
--- The labels are looked up per mention: a LATERAL probe of the classifications key
--- (post_id, brand_id, task, model_version) for each, so that reading a few brand-days stays
--- cheap whatever the planner knows. A plain join here was planned, on tables never ANALYZEd,
--- as a re-scan of every label of the brand per mention (21 s per brand for top posts on a
--- 5k-post night). `limit 1` keeps the planner from flattening the probes back into a join
--- (there is one current label per task), and the brand is compared with `is not distinct
--- from` (same result: a mention's brand is never null) because that is not indexable, so the
--- brand's own index cannot be picked for it (as in warehouse/classifications.py).
-left join lateral (
-    select
-        c.label as sentiment,
-        c.label_probability as sentiment_probability,
-        c.model_version as sentiment_model_version
-    from analytics.stg_classifications as c
-    where c.post_id = m.post_id and c.task = 'sentiment'
-    limit 1
-) as s on true
-left join lateral (
-    select
-        c.label as advocacy,
-        c.confidence as advocacy_confidence,
-        c.label_probability as advocacy_probability,
-        c.model_version as advocacy_model_version
-    from analytics.stg_classifications as c
-    where c.post_id = m.post_id and c.brand_id is not distinct from m.brand_id
-        and c.task = 'advocacy'
-    limit 1
-) as a on true
+left join post_sentiment as s on m.post_id = s.post_id
+left join brand_advocacy as a on m.post_id = a.post_id and m.brand_id = a.brand_id
