@@ -6,8 +6,8 @@ Both shipped models' calibrated probabilities on every grouped validation exampl
 (``nlp.evaluate.split_examples``, never a test split), then a multinomial logistic regression
 on their logs, 5-fold cross-validation grouped by near-duplicate group, with and without the
 prior grid of ``nlp.calibrate``. Prints per-set macro F1 / bad-vs-not accuracy as ``grapevine
-eval splits`` scores them. About 2 minutes on 2 cores. December 2026: no gain (68.2-68.7 vs
-68.6), so nothing is shipped from it.
+eval splits`` scores them. About 2 minutes on 2 cores. December 2026: no gain (fused
+67.6-68.6 vs 68.6 alone), so nothing is shipped from it.
 """
 
 from __future__ import annotations
