@@ -19,7 +19,6 @@ carry demo texts, the same in both runs; the ratio of the two per-post costs is 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -135,27 +134,14 @@ def find_all(engine: Engine) -> tuple[int, float, float]:
     return found, pages_ms, (time.perf_counter() - started) * 1000
 
 
-def _encodable(t: str) -> bool:
-    try:
-        t.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: the demo's hostile lines
-        return False
-    return True
-
-
 def demo_texts() -> list[str]:
-    path = Path(__file__).resolve().parents[1] / "grapevine" / "demo" / "posts.jsonl"
-    texts = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            try:
-                post = json.loads(line)
-            except ValueError:
-                continue  # the demo file holds a few malformed lines on purpose
-            t = post.get("text") if isinstance(post, dict) else None
-            if isinstance(t, str) and "\x00" not in t and _encodable(t):
-                texts.append(t)
-    return texts
+    """The demo's post texts, those the loader would store unchanged (the demo's hostile lines
+    with NULs or lone surrogates are left out)."""
+    from benchmarks.nightly_bench import demo_records
+    from grapevine.core.text import clean_text
+
+    texts = [r.get("text") for r in demo_records() if isinstance(r, dict)]
+    return [t for t in texts if isinstance(t, str) and clean_text(t) == t]
 
 
 def classify_cost(history: int, new: int) -> tuple[float, int]:
