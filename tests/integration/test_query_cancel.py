@@ -66,6 +66,33 @@ def wait_for(check: object, *, tries: int = 200) -> bool:
     return False
 
 
+def stop_and_check(
+    engine: Engine, url: URL, script: str, marker: str, sig: signal.Signals, what: str
+) -> None:
+    """Run ``script`` in a child (``sys.argv[1]`` = ``url``), stop it with ``sig`` once its
+    statement carrying ``marker`` runs on the server, and check the server ends that statement
+    instead of sitting out its two minutes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, url.render_as_string(hide_password=False)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: running(engine, marker)), f"the child's {what} never started"
+        child.send_signal(sig)
+        child.wait(timeout=30)  # without a cancel it would sit out the 120 s sleep
+        assert child.returncode != 0
+        # The server ends the cancelled statement at once; allow it a moment to say so.
+        assert wait_for(lambda: not running(engine, marker)), running(engine, marker)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_stopped_client_leaves_no_query_running(
     engine: Engine, migrated_url: URL, sig: signal.Signals
@@ -82,25 +109,7 @@ def test_a_stopped_client_leaves_no_query_running(
             conn.execute(text("SELECT pg_sleep(120) /* {marker} */"))
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, migrated_url.render_as_string(hide_password=False)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert wait_for(lambda: running(engine, marker)), "the child's query never started"
-        child.send_signal(sig)
-        child.wait(timeout=30)  # without a cancel it would sit out the 120 s sleep
-        assert child.returncode != 0
-        # The server ends the cancelled statement at once; allow it a moment to say so.
-        assert wait_for(lambda: not running(engine, marker)), running(engine, marker)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    stop_and_check(engine, migrated_url, script, marker, sig, "query")
 
 
 def test_a_stopped_load_cancels_its_copy(engine: Engine, migrated_url: URL) -> None:
@@ -132,24 +141,9 @@ def test_a_stopped_load_cancels_its_copy(engine: Engine, migrated_url: URL) -> N
             _copy(conn, "{marker}", ["x"], "1\\n")
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, migrated_url.render_as_string(hide_password=False)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert wait_for(lambda: running(engine, marker)), "the child's COPY never started"
-        child.send_signal(signal.SIGTERM)
-        child.wait(timeout=30)  # without a cancel it would sit out the trigger's sleep
-        assert child.returncode != 0
-        assert wait_for(lambda: not running(engine, marker)), running(engine, marker)
+        stop_and_check(engine, migrated_url, script, marker, signal.SIGTERM, "COPY")
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {marker}"))
             conn.execute(text(f"DROP FUNCTION IF EXISTS {marker}_slow()"))
