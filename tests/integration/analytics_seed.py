@@ -234,3 +234,55 @@ def daily_series(
                 )
             )
     return out
+
+
+def seed_labelled_posts(
+    conn: Connection, history: int, new: int, versions: tuple[str, str] = ("s-v1", "a-v1")
+) -> None:
+    """Brands Acme and Globex; ``history`` posts one second apart from 1 Oct 2026 with a
+    'neutral' sentiment and advocacy label per mention for ``versions`` (sentiment, advocacy),
+    then ``new`` posts without labels. SQL only, no model runs: tens of thousands in seconds."""
+    run = conn.execute
+    run(text("INSERT INTO brands (name, slug) VALUES ('Acme', 'acme'), ('Globex', 'globex')"))
+    run(
+        text(
+            """
+            INSERT INTO posts (source, source_id, created_at, text, content_hash)
+            SELECT 'bench', g::text, timestamptz '2026-10-01' + g * interval '1 second',
+                   'post ' || g, md5(g::text)
+            FROM generate_series(1, :n) g
+            """
+        ),
+        {"n": history + new},
+    )
+    # Every post names Acme; every third also Globex (two advocacy rows to find per post).
+    run(
+        text(
+            """
+            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end)
+            SELECT p.id, b.id, 0, 4 FROM posts p JOIN brands b
+              ON b.slug = 'acme' OR (b.slug = 'globex' AND p.id % 3 = 0)
+            """
+        )
+    )
+    cols = "post_id, brand_id, task, label, model_name, model_version"
+    run(
+        text(
+            f"""
+            INSERT INTO classifications ({cols})
+            SELECT p.id, NULL, 'sentiment', 'neutral', 's', :sv FROM posts p
+            WHERE p.id <= (SELECT min(id) - 1 + :h FROM posts)
+            """
+        ),
+        {"sv": versions[0], "h": history},
+    )
+    run(
+        text(
+            f"""
+            INSERT INTO classifications ({cols})
+            SELECT pb.post_id, pb.brand_id, 'advocacy', 'neutral', 'a', :av FROM post_brands pb
+            WHERE pb.post_id <= (SELECT min(id) - 1 + :h FROM posts)
+            """
+        ),
+        {"av": versions[1], "h": history},
+    )

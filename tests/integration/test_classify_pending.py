@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
+from analytics_seed import seed_labelled_posts
 from sqlalchemy import Engine, text
 
 from grapevine.core.settings import Settings
@@ -43,58 +44,10 @@ S_V, A_V = "s-v1", "a-v1"
 HISTORY, NEW = 20_000, 200
 
 
-def seed(conn: object, history: int, new: int) -> None:
-    """``history`` posts with every label for the current versions, then ``new`` without."""
-    run = conn.execute  # type: ignore[attr-defined]
-    run(text("INSERT INTO brands (name, slug) VALUES ('Acme', 'acme'), ('Globex', 'globex')"))
-    run(
-        text(
-            """
-            INSERT INTO posts (source, source_id, created_at, text, content_hash)
-            SELECT 'bench', g::text, timestamptz '2026-10-01' + g * interval '1 second',
-                   'post ' || g, md5(g::text)
-            FROM generate_series(1, :n) g
-            """
-        ),
-        {"n": history + new},
-    )
-    # Every post names Acme; every third also Globex (two advocacy rows to find per post).
-    run(
-        text(
-            """
-            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end)
-            SELECT p.id, b.id, 0, 4 FROM posts p JOIN brands b
-              ON b.slug = 'acme' OR (b.slug = 'globex' AND p.id % 3 = 0)
-            """
-        )
-    )
-    cols = "post_id, brand_id, task, label, model_name, model_version"
-    run(
-        text(
-            f"""
-            INSERT INTO classifications ({cols})
-            SELECT p.id, NULL, 'sentiment', 'neutral', 's', :sv FROM posts p
-            WHERE p.id <= (SELECT min(id) - 1 + :h FROM posts)
-            """
-        ),
-        {"sv": S_V, "h": history},
-    )
-    run(
-        text(
-            f"""
-            INSERT INTO classifications ({cols})
-            SELECT pb.post_id, pb.brand_id, 'advocacy', 'neutral', 'a', :av FROM post_brands pb
-            WHERE pb.post_id <= (SELECT min(id) - 1 + :h FROM posts)
-            """
-        ),
-        {"av": A_V, "h": history},
-    )
-
-
 @pytest.fixture
 def seeded(engine: Engine) -> Iterator[tuple[Engine, list[int]]]:
     with engine.begin() as conn:
-        seed(conn, HISTORY, NEW)
+        seed_labelled_posts(conn, HISTORY, NEW, (S_V, A_V))
         new_ids = list(
             conn.execute(text("SELECT id FROM posts ORDER BY id DESC LIMIT :n"), {"n": NEW})
             .scalars()

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from analytics_seed import seed_labelled_posts
+from sqlalchemy import Connection, Engine, text
 
 from warehouse.alerts import TOP_POSTS, top_posts
 
@@ -28,49 +29,19 @@ BIG = ("posts", "post_brands", "classifications")  # model_versions has a row pe
 POSTS = 20_000
 
 
-def seed(conn: Any) -> None:
+def seed(conn: Connection) -> None:
     """Posts one second apart from 1 Oct, each naming Acme (every third also Globex), with a
-    sentiment label and an advocacy label per mention from the current models."""
-    run = conn.execute
-    run(text("INSERT INTO brands (name, slug) VALUES ('Acme', 'acme'), ('Globex', 'globex')"))
-    run(
+    sentiment label and an advocacy label per mention from the current models; authors' audiences
+    vary and every fourth post is badvocacy."""
+    seed_labelled_posts(conn, POSTS, 0, (S_V, A_V))
+    conn.execute(text("UPDATE posts SET author_followers = id % 1000"))
+    conn.execute(
         text(
-            """
-            INSERT INTO posts (source, source_id, created_at, text, content_hash, author_followers)
-            SELECT 'bench', g::text, timestamptz '2026-10-01' + g * interval '1 second',
-                   'post ' || g, md5(g::text), g % 1000
-            FROM generate_series(1, :n) g
-            """
-        ),
-        {"n": POSTS},
-    )
-    run(
-        text(
-            """
-            INSERT INTO post_brands (post_id, brand_id, mention_start, mention_end)
-            SELECT p.id, b.id, 0, 4 FROM posts p JOIN brands b
-              ON b.slug = 'acme' OR (b.slug = 'globex' AND p.id % 3 = 0)
-            """
+            "UPDATE classifications SET label = 'badvocacy'"
+            " WHERE task = 'advocacy' AND post_id % 4 = 0"
         )
     )
-    cols = "post_id, brand_id, task, label, model_name, model_version"
-    run(
-        text(
-            f"INSERT INTO classifications ({cols})"
-            " SELECT id, NULL, 'sentiment', 'neutral', 's', :v FROM posts"
-        ),
-        {"v": S_V},
-    )
-    run(
-        text(
-            f"INSERT INTO classifications ({cols})"
-            " SELECT post_id, brand_id, 'advocacy',"
-            " CASE WHEN post_id % 4 = 0 THEN 'badvocacy' ELSE 'none' END, 'a', :v"
-            " FROM post_brands"
-        ),
-        {"v": A_V},
-    )
-    run(
+    conn.execute(
         text(
             "INSERT INTO model_versions (task, model_name, model_version, is_current)"
             " VALUES ('sentiment', 's', :s, true), ('advocacy', 'a', :a, true)"
