@@ -529,14 +529,7 @@ def cluster_alone(engine: Any, settings: Any, version: str) -> dict[str, Any]:
     reset_peak()
     base = rss_mb()
     began, cpu = time.perf_counter(), time.process_time()
-    found = discover(
-        vectors,
-        texts,
-        min_posts=settings.outcome_min_posts,
-        sample=settings.outcome_discovery_sample,
-        min_similarity=settings.outcome_assign_similarity,
-        seed=stage.SEED,
-    )
+    found = discover(vectors, texts, **stage.discover_options(settings))
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     return {
         "rows": len(ids),

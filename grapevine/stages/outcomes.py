@@ -178,6 +178,17 @@ def _due(
     return False, window.until - seen >= timedelta(days=settings.outcome_rediscover_days)
 
 
+def discover_options(settings: Settings) -> dict[str, Any]:
+    """``nlp.outcomes.discover``'s options from the settings, as every discovery uses them (and
+    records them with it)."""
+    return {
+        "min_posts": settings.outcome_min_posts,
+        "sample": settings.outcome_discovery_sample,
+        "min_similarity": settings.outcome_assign_similarity,
+        "seed": SEED,
+    }
+
+
 def discover_outcomes(
     engine: Engine, settings: Settings, embedder_version: str, window: Window | None = None
 ) -> tuple[int | None, dict[str, int]]:
@@ -210,14 +221,8 @@ def discover_outcomes(
         if len(ids) < MIN_POSTS_FACTOR * settings.outcome_min_posts:
             log.info("outcomes: %d embedded posts, too few to discover outcomes", len(ids))
             return None, {}
-    found = discover(
-        vectors,
-        texts,
-        min_posts=settings.outcome_min_posts,
-        sample=settings.outcome_discovery_sample,
-        min_similarity=settings.outcome_assign_similarity,
-        seed=SEED,
-    )
+    options = discover_options(settings)
+    found = discover(vectors, texts, **options)
     if not found.outcomes:
         log.info("outcomes: discovery over %d posts found no outcome", len(ids))
         return None, {}
@@ -249,13 +254,7 @@ def discover_outcomes(
             embedder_version=embedder_version,
             n_posts=len(ids),
             n_outcomes=len(rows),
-            params={
-                "min_posts": settings.outcome_min_posts,
-                "sample": settings.outcome_discovery_sample,
-                "min_similarity": settings.outcome_assign_similarity,
-                "match_similarity": MATCH_SIMILARITY,
-                "seed": SEED,
-            },
+            params={**options, "match_similarity": MATCH_SIMILARITY},
             window_start=None,
             window_end=window.until if window is not None else None,
         )
