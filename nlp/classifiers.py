@@ -63,20 +63,34 @@ class _BatchedClassifier:
         raise NotImplementedError
 
     def classify(self, batch: Sequence[Any]) -> list[Prediction]:
-        """Classify ``batch``; posts in unsupported languages get the ``unsupported`` label."""
+        """Classify ``batch``; posts in unsupported languages get the ``unsupported`` label.
+
+        Identical inputs are judged once: a repost, a retweet storm or a copy-paste campaign
+        repeats the same text (and, for advocacy, the same marked target) many times, and the
+        model's answer for it cannot differ. The language check is likewise made once per
+        distinct text.
+        """
         langs: list[str | None] = []
         todo: list[int] = []
-        texts: list[str] = []
+        rows: list[int] = []
+        checked: dict[str, tuple[str | None, bool]] = {}
+        first: dict[str, int] = {}
         for i, item in enumerate(batch):
-            lang, ok = detect_language(_as_text(item)) if self.check_language else ("en", True)
+            raw = _as_text(item)
+            if not self.check_language:
+                lang, ok = "en", True
+            elif raw in checked:
+                lang, ok = checked[raw]
+            else:
+                lang, ok = checked.setdefault(raw, detect_language(raw))
             langs.append(lang)
             if ok:
                 todo.append(i)
-                texts.append(self._prepare(item))
+                rows.append(first.setdefault(self._prepare(item), len(first)))
         out = [Prediction(UNSUPPORTED, {}, lang) for lang in langs]
-        if texts:
-            probs = self._probs(texts)
-            for row, i in enumerate(todo):
+        if first:
+            probs = self._probs(list(first))
+            for row, i in zip(rows, todo, strict=True):
                 p = [float(x) for x in probs[row]]
                 best = max(range(len(p)), key=p.__getitem__)
                 out[i] = Prediction(

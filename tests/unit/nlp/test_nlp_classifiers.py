@@ -70,6 +70,40 @@ def test_order_is_preserved_across_length_sorting(sentiment) -> None:
     assert labels == ["positive", "negative"] * 10
 
 
+def _same(got: list[Prediction], alone: list[Prediction]) -> None:
+    """Equal up to float noise (a batch pads to its longest row: ~1e-9 in the probabilities)."""
+    assert [(p.label, p.lang) for p in got] == [(p.label, p.lang) for p in alone]
+    for a, b in zip(got, alone, strict=True):
+        assert all(math.isclose(a.probs[k], b.probs[k], abs_tol=1e-6) for k in b.probs)
+
+
+def test_identical_inputs_are_judged_once(sentiment, advocacy, monkeypatch) -> None:
+    """A retweet storm: the same text many times is one model input, and every copy gets the
+    answer it gets alone; the same text toward another brand is another input."""
+    seen: list[int] = []
+    for clf in (sentiment, advocacy):
+        real = clf._probs
+        monkeypatch.setattr(
+            clf, "_probs", lambda texts, real=real: seen.append(len(texts)) or real(texts)
+        )
+    storm = ["RT @a: never buying from them again, broke in a week"] * 30 + ["I love it!"] * 5
+    preds = sentiment.classify(storm)
+    assert seen == [2]
+    _same(preds[:30], sentiment.classify(storm[:1]) * 30)
+    _same(preds[30:], sentiment.classify(["I love it!"]) * 5)
+    text = "Switched from Globex to Acme, best decision ever"
+    acme, globex = (text.index("Acme"), text.index("Acme") + 4), (14, 20)
+    assert text[slice(*globex)] == "Globex"
+    items = [AdvocacyInput(text, "Acme", *acme, (globex,))] * 4
+    items += [AdvocacyInput(text, "Globex", *globex, (acme,))] * 4
+    seen.clear()
+    got = advocacy.classify(items)
+    assert seen == [2]
+    _same(got[:4], advocacy.classify(items[:1]) * 4)
+    _same(got[4:], advocacy.classify(items[4:5]) * 4)
+    assert got[0].probs != got[4].probs  # another target, another input
+
+
 def test_advocacy_clear_cases(advocacy) -> None:
     items = [
         AdvocacyInput(
