@@ -77,6 +77,7 @@ class _BatchedClassifier:
         first: dict[str, int] = {}
         for i, item in enumerate(batch):
             raw = _as_text(item)
+            lang: str | None
             if not self.check_language:
                 lang, ok = "en", True
             elif raw in checked:
