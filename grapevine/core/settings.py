@@ -197,6 +197,12 @@ class Settings(BaseSettings):
         default=True,
         description="Run the outcomes stage: discover what customers talk about, assign posts.",
     )
+    outcome_embedder: str = Field(
+        default="default",
+        description="Sentence embedder for outcomes: 'default' (the distilled 3-layer "
+        "minilm3), 'minilm6' (all-MiniLM-L6-v2 itself: slower, a little sharper), a folder "
+        "written by `python -m nlp.distil_embed`, or a Hugging Face id (needs torch).",
+    )
     outcome_min_posts: int = Field(
         default=10,
         ge=3,

