@@ -13,8 +13,9 @@ give the teacher's vectors:
 - **data**: unlabelled post texts from the *training* splits in ``../shared/data`` (TweetEval
   train, SemEval topic train, entity sentiment, Dong et al. train, brand-emotion train, Apple
   CrowdFlower, Sanders), normalised and handle-masked as the outcomes stage does. No labels are
-  used; ``brand_tweets/complaints.csv`` and every validation/test split are left out, because
-  they score the embedders (``grapevine eval outcomes``);
+  used; every text of ``brand_tweets/complaints.csv`` (which scores the embedders, ``grapevine
+  eval outcomes``) and of every validation/test split is removed, also where a training split
+  repeats it;
 - **loss**: 1 - cosine(student, teacher) of the pooled, normalised vectors, plus the mean
   squared error between the student's and the teacher's in-batch cosine-similarity matrices
   (what clustering reads: who is near whom);
@@ -61,11 +62,32 @@ def _csv_texts(path: Path, column: str = "text") -> list[str]:
         return [row[column] for row in csv.DictReader(fh)]
 
 
+def held_out_texts(data_dir: Path) -> list[str]:
+    """Texts that score models: every validation and test split, and the complaints file that
+    scores the embedders (``grapevine eval outcomes``). The sources overlap (TweetEval's
+    training split holds most of SemEval's topic test tweets), so these are removed from the
+    corpus by text, not only left unread."""
+    out = (
+        (data_dir / "tweeteval" / "sentiment" / "val_text.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    for split in ("val", "test"):
+        out += _csv_texts(data_dir / "semeval_topic" / f"{split}.csv")
+        out += _csv_texts(data_dir / "brand_emotion" / f"{split}.csv")
+    out += _csv_texts(data_dir / "brand_tweets" / "complaints.csv")
+    return out
+
+
 def corpus(data_dir: Path) -> list[str]:
-    """The distillation texts: training splits only, normalised, handle-masked, de-duplicated."""
+    """The distillation texts: training splits only, normalised, handle-masked, de-duplicated,
+    without any text of :func:`held_out_texts`."""
     from nlp.brand_data import detokenise
     from nlp.outcomes import mask_brands
     from nlp.text import normalise
+
+    def clean(text: str) -> str:
+        return normalise(mask_brands(text, []))
 
     texts = list(tweeteval_train(data_dir)[0])
     texts += _csv_texts(data_dir / "semeval_topic" / "train.csv")
@@ -74,10 +96,11 @@ def corpus(data_dir: Path) -> list[str]:
     texts += _csv_texts(data_dir / "brand_emotion" / "train.csv")
     texts += _csv_texts(data_dir / "brand_tweets" / "apple_crowdflower.csv")
     texts += _csv_texts(data_dir / "brand_tweets" / "sanders.csv")
+    held_out = {clean(t) for t in held_out_texts(data_dir)}
     seen: dict[str, None] = {}
     for text in texts:
-        cleaned = normalise(mask_brands(text, []))
-        if len(cleaned) >= 8:
+        cleaned = clean(text)
+        if len(cleaned) >= 8 and cleaned not in held_out:
             seen.setdefault(cleaned, None)
     return list(seen)
 
@@ -266,13 +289,13 @@ def distil(
     out.mkdir(parents=True, exist_ok=True)
     model = model.cpu().eval()
     package(model, out, record)
-    if hf_folder:  # a transformers folder, for `grapevine eval outcomes --model FOLDER`
+    if hf_folder:  # OUT/transformers, for `grapevine eval outcomes --model OUT/transformers`
         from transformers import AutoTokenizer
 
         from nlp.model_files import base_model_dir
 
-        model.save_pretrained(out)
-        AutoTokenizer.from_pretrained(base_model_dir()).save_pretrained(out)
+        model.save_pretrained(out / "transformers")
+        AutoTokenizer.from_pretrained(base_model_dir()).save_pretrained(out / "transformers")
     return record
 
 
@@ -312,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--hf-folder", action="store_true")
+    parser.add_argument(
+        "--hf-folder", action="store_true", help="also write OUT/transformers (for transformers)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     record = distil(
