@@ -48,6 +48,16 @@ _SPACE = re.compile(r"\s+")
 _TOKEN_THEN_PUNCT = re.compile(re.escape(BRAND_TOKEN) + r" (?=[,.;:!?'’)])")
 _WORDS = r"(?u)\b[^\W\d_]{2,}\b"  # words of two letters or more: no numbers, no prices
 
+#: Not key phrases, on top of scikit-learn's English stop words: what is left of a
+#: contraction once the apostrophe splits it ("doesn't" gives "doesn", "I've" gives "ve"), and
+#: chat fillers. Labels such as "bike ve / doesn feel" or "lol / ha" name no outcome.
+FILLER_WORDS = frozenset(
+    "aren couldn didn doesn don hadn hasn haven isn ll shouldn ve wasn weren won wouldn ain "
+    "im ive dont didnt doesnt isnt cant wont thats youre theyre "
+    "lol lmao lmfao rofl haha hahaha ha hah hehe tbh imo imho btw fwiw cc rt omg "
+    "ok okay yeah yep nope pls tho gonna wanna just really actually literally".split()
+)
+
 Floats = NDArray[np.float32]
 Ints = NDArray[np.int64]
 
@@ -202,12 +212,13 @@ def key_phrases(texts: Sequence[str], labels: Ints, k: int) -> list[tuple[str, .
     Each outcome's posts form one class (the unassigned ones another, so words common to
     everything score low): term frequency = share of the class's posts that use the term,
     weight = tf · log(1 + mean words per class / the term's frequency over all classes), as in
-    BERTopic's c-TF-IDF. English stop words, the brand token and numbers are not terms; a
+    BERTopic's c-TF-IDF. English stop words, :data:`FILLER_WORDS`, the brand token and
+    numbers are not terms; a
     phrase whose words are all in a better one is skipped, and a bigram absorbs its unigrams.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    stop = sorted(ENGLISH_STOP_WORDS | set(BRAND_TOKEN.split()))
+    stop = sorted(ENGLISH_STOP_WORDS | FILLER_WORDS | set(BRAND_TOKEN.split()))
     vectorizer = CountVectorizer(
         ngram_range=(1, 2), stop_words=stop, token_pattern=_WORDS, binary=True, min_df=2
     )

@@ -221,6 +221,16 @@ def test_key_phrases_skip_numbers_brand_token_and_absorb_unigrams() -> None:
     assert key_phrases(["the brand", "the brand"], np.array([0, 0]), 1) == [()]
 
 
+def test_key_phrases_skip_contraction_fragments_and_chat_fillers() -> None:
+    """"I've", "doesn't" and "lol" are in every one of these posts, the outcome in none."""
+    texts = [f"lol I've tried, the motor doesn't feel strong on hills {i}" for i in range(6)]
+    texts += [f"haha tbh the app doesn't sync rides {i}" for i in range(6)]
+    phrases = key_phrases(texts, np.array([0] * 6 + [1] * 6), 2)
+    words = {w for p in phrases for phrase in p for w in phrase.split()}
+    assert not words & {"ve", "doesn", "lol", "haha", "tbh"}
+    assert phrases[0] and phrases[1] and "motor" in " ".join(phrases[0])
+
+
 @pytest.mark.parametrize(
     ("phrases", "label"),
     [
