@@ -51,12 +51,13 @@ _WORDS = r"(?u)\b[^\W\d_]{2,}\b"  # words of two letters or more: no numbers, no
 #: Not key phrases, on top of scikit-learn's English stop words: what is left of a
 #: contraction once the apostrophe splits it ("doesn't" gives "doesn", "I've" gives "ve"), and
 #: chat fillers. Labels such as "bike ve / doesn feel" or "lol / ha" name no outcome.
-FILLER_WORDS = frozenset(
+_FILLER = (
     "aren couldn didn doesn don hadn hasn haven isn ll shouldn ve wasn weren won wouldn ain "
     "im ive dont didnt doesnt isnt cant wont thats youre theyre "
     "lol lmao lmfao rofl haha hahaha ha hah hehe tbh imo imho btw fwiw cc rt omg "
-    "ok okay yeah yep nope pls tho gonna wanna just really actually literally".split()
+    "ok okay yeah yep nope pls tho gonna wanna just really actually literally"
 )
+FILLER_WORDS = frozenset(_FILLER.split())
 
 Floats = NDArray[np.float32]
 Ints = NDArray[np.int64]

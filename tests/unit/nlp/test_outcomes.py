@@ -222,7 +222,7 @@ def test_key_phrases_skip_numbers_brand_token_and_absorb_unigrams() -> None:
 
 
 def test_key_phrases_skip_contraction_fragments_and_chat_fillers() -> None:
-    """"I've", "doesn't" and "lol" are in every one of these posts, the outcome in none."""
+    """ "I've", "doesn't" and "lol" are in every one of these posts, the outcome in none."""
     texts = [f"lol I've tried, the motor doesn't feel strong on hills {i}" for i in range(6)]
     texts += [f"haha tbh the app doesn't sync rides {i}" for i in range(6)]
     phrases = key_phrases(texts, np.array([0] * 6 + [1] * 6), 2)
