@@ -12,9 +12,9 @@ normalised, tokenised and length-sorted into batches of 64 as ``MiniLMClassifier
 set-ups, each twice, interleaved: 2 intra-op threads, 1 thread, and 1-thread sessions fed by a
 2-worker thread pool (``InferenceSession.run`` releases the GIL).
 
-December 2026, quiet machine, 1,500 tweets, two runs: 428-435 texts/s on 2 threads, 212-228 on 1, 409-433
-with two batches side by side. Intra-op threading already uses both cores; nothing to gain,
-nothing shipped.
+December 2026, quiet machine, 1,500 tweets, two runs: 428-435 texts/s on 2 threads, 212-228
+on 1, 409-433 with two batches side by side. Intra-op threading already uses both cores;
+nothing to gain, nothing shipped.
 """
 
 from __future__ import annotations
