@@ -580,7 +580,7 @@ def _brand_addressed() -> tuple[str, ...]:
     return BRAND_ADDRESSED
 
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown")  # help flows to the terminal
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 

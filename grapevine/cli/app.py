@@ -24,7 +24,7 @@ app = typer.Typer(
     "about brands, from social posts into a PostgreSQL warehouse.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # docstring paragraphs flow to the terminal width
 )
 
 

@@ -29,6 +29,14 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert "Usage" in result.output
 
 
+def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source() -> None:
+    """A docstring's line breaks are the source's, not the reader's: at 80 columns they left
+    short, ragged lines in every command's help. Paragraphs now flow to the terminal width."""
+    result = runner.invoke(app, ["eval", "outcomes", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "stay unassigned (as in the outcomes stage), and the rest are embedded" in result.output
+
+
 def test_collect_file_then_mentions(tmp_path: Path, engine: Engine, settings: Settings) -> None:
     (tmp_path / "brands.yaml").write_text(BRANDS, encoding="utf-8")
     posts = tmp_path / "posts.jsonl"
