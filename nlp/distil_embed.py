@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / ".cache" / "distil"
 DEFAULT_KEEP = (0, 3, 5)
-NAME = "minilm3-distil"
 LAYERS_FILE = "weights.safetensors"
 
 
@@ -288,7 +287,7 @@ def distil(
     }
     out.mkdir(parents=True, exist_ok=True)
     model = model.cpu().eval()
-    package(model, out, record)
+    package(model, out, record, name=student_name(keep))
     if hf_folder:  # OUT/transformers, for `grapevine eval outcomes --model OUT/transformers`
         from transformers import AutoTokenizer
 
@@ -299,7 +298,12 @@ def distil(
     return record
 
 
-def package(model: Any, out: Path, record: dict[str, Any], name: str = NAME) -> Path:
+def student_name(keep: Sequence[int]) -> str:
+    """The embedder's name: its layer count, so a 4-layer student is never called minilm3."""
+    return f"minilm{len(keep)}-distil"
+
+
+def package(model: Any, out: Path, record: dict[str, Any], name: str) -> Path:
     """Write ``model`` (a trained student) as a shipped embedder folder: its encoder layers
     (float16) as ``weights.safetensors``, ``config.json`` with ``record``, and the graph."""
     import torch

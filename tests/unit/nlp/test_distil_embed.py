@@ -1,6 +1,6 @@
 """The embedder distillation script (``nlp.distil_embed``): its data and the folder it writes.
 
-The training itself is measured, not re-run, here (32 minutes on 2 cores; the model card has the
+The training itself is measured, not re-run, here (25 minutes on 2 cores; the model card has the
 command and the scores); these tests pin what a retrain relies on: the corpus never holds what
 scores the embedders, a student starts from the teacher's layers, and ``package`` writes a
 folder that loads without torch and computes what the trained torch model computes.
@@ -72,6 +72,14 @@ def test_student_starts_from_the_teachers_layers() -> None:
     assert torch.equal(state[words], teacher[words])
     trainable = {n for n, p in student.named_parameters() if p.requires_grad}
     assert trainable and not any(n.startswith("embeddings.") for n in trainable)
+
+
+def test_a_student_is_named_for_its_layer_count() -> None:
+    from nlp.embed import DISTILLED_FOLDER
+
+    shipped = EmbedConfig.load(DISTILLED_FOLDER)
+    assert distil_embed.student_name(distil_embed.DEFAULT_KEEP) == shipped.name
+    assert distil_embed.student_name((0, 2, 3, 5)) == "minilm4-distil"
 
 
 def test_package_writes_a_folder_that_loads_without_torch(tmp_path: Path) -> None:
