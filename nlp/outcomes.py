@@ -214,8 +214,8 @@ def key_phrases(texts: Sequence[str], labels: Ints, k: int) -> list[tuple[str, .
     everything score low): term frequency = share of the class's posts that use the term,
     weight = tf · log(1 + mean words per class / the term's frequency over all classes), as in
     BERTopic's c-TF-IDF. English stop words, :data:`FILLER_WORDS`, the brand token and
-    numbers are not terms; a
-    phrase whose words are all in a better one is skipped, and a bigram absorbs its unigrams.
+    numbers are not terms; a phrase whose words are all in a better one is skipped, and a
+    bigram absorbs its unigrams.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 

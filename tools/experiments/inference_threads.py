@@ -32,8 +32,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1500)
+    from nlp.data import DEFAULT_DATA_DIR
+
     parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared/data/tweeteval/sentiment/val_text.txt"
+        "--data", type=Path, default=DEFAULT_DATA_DIR / "tweeteval/sentiment/val_text.txt"
     )
     args = parser.parse_args()
 
