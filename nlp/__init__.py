@@ -17,7 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nlp.classifiers import load_advocacy, load_sentiment
+    from nlp.classifiers import load_advocacy, load_joint, load_sentiment
     from nlp.lang import detect_language
     from nlp.text import normalise
     from nlp.types import UNSUPPORTED, AdvocacyInput, Classifier, Prediction
@@ -29,6 +29,7 @@ _EXPORTS = {
     "UNSUPPORTED": "nlp.types",
     "load_sentiment": "nlp.classifiers",
     "load_advocacy": "nlp.classifiers",
+    "load_joint": "nlp.classifiers",
     "normalise": "nlp.text",
     "detect_language": "nlp.lang",
 }
@@ -40,6 +41,7 @@ __all__ = [
     "Prediction",
     "detect_language",
     "load_advocacy",
+    "load_joint",
     "load_sentiment",
     "normalise",
 ]

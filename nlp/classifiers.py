@@ -70,6 +70,23 @@ class _BatchedClassifier:
         model's answer for it cannot differ. The language check is likewise made once per
         distinct text.
         """
+        k = len(self.labels)  # a joint model's rows go on with its sentiment columns
+        return [
+            self._prediction(lang, None if row is None else row[:k], self.labels)
+            for lang, row in self._judge(batch)
+        ]
+
+    @staticmethod
+    def _prediction(lang: str | None, row: np.ndarray | None, labels: Sequence[str]) -> Prediction:
+        """The prediction for one probability row over ``labels`` (``None``: not read)."""
+        if row is None:
+            return Prediction(UNSUPPORTED, {}, lang)
+        p = [float(x) for x in row]
+        best = max(range(len(p)), key=p.__getitem__)
+        return Prediction(labels[best], dict(zip(labels, p, strict=True)), lang)
+
+    def _judge(self, batch: Sequence[Any]) -> list[tuple[str | None, np.ndarray | None]]:
+        """Per item: its language and its row of ``_probs`` (``None`` when not read)."""
         langs: list[str | None] = []
         todo: list[int] = []
         rows: list[int] = []
@@ -88,15 +105,11 @@ class _BatchedClassifier:
             if ok:
                 todo.append(i)
                 rows.append(first.setdefault(self._prepare(item), len(first)))
-        out = [Prediction(UNSUPPORTED, {}, lang) for lang in langs]
+        out: list[tuple[str | None, np.ndarray | None]] = [(lang, None) for lang in langs]
         if first:
             probs = self._probs(list(first))
             for row, i in zip(rows, todo, strict=True):
-                p = [float(x) for x in probs[row]]
-                best = max(range(len(p)), key=p.__getitem__)
-                out[i] = Prediction(
-                    self.labels[best], dict(zip(self.labels, p, strict=True)), langs[i]
-                )
+                out[i] = (langs[i], probs[row])
         return out
 
 
@@ -180,6 +193,8 @@ class MiniLMClassifier(_BatchedClassifier):
         return normalise(_as_text(item))
 
     def _logits(self, batch: list[list[int]]) -> np.ndarray:
+        """Raw logits of one padded batch: every column of the graph (both heads of a joint
+        model)."""
         if self.runner is not None:
             logits: np.ndarray = self.runner.logits(batch)
             return logits
@@ -192,21 +207,88 @@ class MiniLMClassifier(_BatchedClassifier):
             return self.model(x, m).double().numpy()  # type: ignore[no-any-return]
 
     def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities of the main head; for a joint model, followed by the
+        sentiment head's (plain softmax: its columns carry no calibration)."""
         import numpy as np
 
         from nlp.model_files import encode
 
         ids = encode(self.tokenizer, texts, self.cfg.max_len, targeted=self.targeted)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        out = np.zeros((len(ids), len(self.labels)), dtype=np.float64)
+        k = len(self.labels)
+        out = np.zeros((len(ids), self.cfg.n_outputs), dtype=np.float64)
         for s in range(0, len(order), self.batch_size):
             sel = order[s : s + self.batch_size]
             logits = self._logits([ids[i] for i in sel])
-            logits = (logits + self.bias) / self.temperature
-            logits = logits - logits.max(axis=1, keepdims=True)
-            probs = np.exp(logits)
-            out[sel] = probs / probs.sum(axis=1, keepdims=True)
+            out[sel, :k] = _softmax((logits[:, :k] + self.bias) / self.temperature)
+            if logits.shape[1] > k:
+                out[sel, k:] = _softmax(logits[:, k:])
         return out
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+class _JointSentiment(_BatchedClassifier):
+    """The sentiment view of a joint model: a plain post, read without any brand marked,
+    through the same encoder; the sentiment head's columns."""
+
+    def __init__(self, model: MiniLMClassifier) -> None:
+        self.model = model
+        self.name, self.version = model.name, model.version
+        self.labels = tuple(model.cfg.sentiment_labels or ())
+        self.batch_size = model.batch_size
+
+    def _prepare(self, item: Any) -> str:
+        return normalise(_as_text(item))
+
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model._probs(texts)[:, len(self.model.labels) :]
+
+
+class JointMiniLM:
+    """A joint model folder (``config.json`` with ``sentiment_labels``): advocacy toward the
+    marked brand and the post's sentiment from **one** encoder pass.
+
+    The classify stage's cost is the encoder; two models meant two passes per post. With
+    ``classify_joint`` a post's sentiment comes from the pass that judges a brand in it; the
+    ``sentiment`` view judges a post on its own (no brand marked) when there is no such pass.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        batch_size: int = 64,
+        backend: str = DEFAULT_BACKEND,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.advocacy = MiniLMClassifier(
+            folder, batch_size=batch_size, backend=backend, cache_dir=cache_dir
+        )
+        if not self.advocacy.cfg.sentiment_labels or not self.advocacy.targeted:
+            raise ModelError(
+                f"{folder} is not a joint model (no sentiment head)",
+                hint="train one with `grapevine train joint`",
+            )
+        self.sentiment = _JointSentiment(self.advocacy)
+        self.name, self.version = self.advocacy.name, self.advocacy.version
+
+    def classify_joint(self, batch: Sequence[AdvocacyInput]) -> list[tuple[Prediction, Prediction]]:
+        """``(advocacy, sentiment)`` for each pair, from one pass each (duplicates once)."""
+        a_labels, s_labels = self.advocacy.labels, self.sentiment.labels
+        k = len(a_labels)
+        return [
+            (
+                self.advocacy._prediction(lang, None if row is None else row[:k], a_labels),
+                self.advocacy._prediction(lang, None if row is None else row[k:], s_labels),
+            )
+            for lang, row in self.advocacy._judge(batch)
+        ]
 
 
 # --- any Hugging Face sequence classifier -------------------------------------------------
@@ -311,17 +393,45 @@ class HFClassifier(_BatchedClassifier):
         return out
 
 
+def model_folder(task: str, setting: str) -> Path | None:
+    """The model folder a setting names (``default``: the shipped one), or ``None`` for a
+    Hugging Face id."""
+    if setting == "default":
+        return DEFAULT_MODELS[task]
+    path = Path(setting)
+    return path if (path / "weights.safetensors").exists() else None
+
+
+def _is_joint(folder: Path) -> bool:
+    from nlp.model_files import ModelConfig
+
+    return bool(ModelConfig.load(folder).sentiment_labels)
+
+
 def _load(
     task: str, setting: str, batch_size: int, loader: Callable[..., Classifier] | None = None
 ) -> Classifier:
-    if setting == "default":
-        folder = DEFAULT_MODELS[task]
-        log.info("loading shipped %s model from %s", task, folder)
-        return MiniLMClassifier(folder, batch_size=batch_size)
-    path = Path(setting)
-    if (path / "weights.safetensors").exists():
-        return MiniLMClassifier(path, batch_size=batch_size)
-    return HFClassifier(setting, task, batch_size=batch_size)
+    folder = model_folder(task, setting)
+    if folder is None:
+        return HFClassifier(setting, task, batch_size=batch_size)
+    log.info("loading %s model from %s", task, folder)
+    if task == "sentiment" and _is_joint(folder):
+        return JointMiniLM(folder, batch_size=batch_size).sentiment
+    return MiniLMClassifier(folder, batch_size=batch_size)
+
+
+def load_joint(settings: Settings | None = None) -> JointMiniLM | None:
+    """One joint model for both tasks, when both settings name the same joint model folder
+    (so the classify stage can take sentiment from the advocacy pass); else ``None``."""
+    settings = settings or get_settings()
+    s_folder = model_folder("sentiment", settings.sentiment_model)
+    a_folder = model_folder("advocacy", settings.advocacy_model)
+    if s_folder is None or a_folder is None or s_folder.resolve() != a_folder.resolve():
+        return None
+    if not _is_joint(a_folder):
+        return None
+    log.info("loading joint sentiment + advocacy model from %s", a_folder)
+    return JointMiniLM(a_folder, batch_size=settings.classify_batch_size)
 
 
 def load_sentiment(settings: Settings | None = None) -> Classifier:

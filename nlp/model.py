@@ -44,6 +44,10 @@ class StanceNet(nn.Module):
     For the targeted advocacy task the features are the mean over the post *and* the mean over
     the target-marker tokens: the latter is what lets one post get opposite labels for two
     brands. Embeddings are frozen except the two marker rows (see ``marker_embeddings``).
+
+    A *joint* model (``cfg.sentiment_labels``) adds a post-sentiment head on the mean over the
+    post, so one encoder pass gives both labels; its logits are the main head's columns, then
+    the sentiment head's.
     """
 
     def __init__(self, cfg: ModelConfig, *, load_base: bool = True) -> None:
@@ -66,6 +70,10 @@ class StanceNet(nn.Module):
         self.targeted = cfg.targeted
         self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(hidden * (2 if cfg.targeted else 1), len(cfg.labels))
+        self.sentiment_head = (
+            nn.Linear(hidden, len(cfg.sentiment_labels)) if cfg.sentiment_labels else None
+        )
+        self.n_outputs = cfg.n_outputs
         self.int8 = False
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -77,6 +85,7 @@ class StanceNet(nn.Module):
         out = self.bert(inputs_embeds=emb, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(out.dtype)
         pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        post = pooled
         if self.targeted:
             tmask = (input_ids == self.marker_ids[0]).unsqueeze(-1).to(out.dtype)
             count = tmask.sum(1)
@@ -84,11 +93,13 @@ class StanceNet(nn.Module):
             tpooled = torch.where(count > 0, tpooled, pooled)
             pooled = torch.cat([pooled, tpooled], dim=-1)
         logits: torch.Tensor = self.head(self.dropout(pooled))
+        if self.sentiment_head is not None:
+            logits = torch.cat([logits, self.sentiment_head(self.dropout(post))], dim=-1)
         return logits
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The parameters training changes: what a model folder ships."""
-        keep = ("bert.encoder.", "head.", "marker_embeddings")
+        keep = ("bert.encoder.", "head.", "sentiment_head.", "marker_embeddings")
         return {k: v.detach() for k, v in self.state_dict().items() if k.startswith(keep)}
 
 
@@ -146,7 +157,9 @@ def load_model(folder: Path, *, quantize: bool = True) -> tuple[StanceNet, Model
     model = StanceNet(cfg)
     state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or any(k.startswith(("bert.encoder.", "head.")) for k in missing):
+    if unexpected or any(
+        k.startswith(("bert.encoder.", "head.", "sentiment_head.")) for k in missing
+    ):
         raise ModelError(
             f"{path} does not match its config", hint="retrain or re-download the model"
         )

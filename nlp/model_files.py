@@ -57,6 +57,14 @@ class ModelConfig:
     logit_bias: list[float] | None = None
     #: Temperature fitted on validation; probabilities are ``softmax((logits + bias) / T)``.
     temperature: float = 1.0
+    #: A second head for post sentiment on the same encoder pass (a *joint* model): its
+    #: labels, and the graph's logits are ``labels`` then these. ``None``: one head.
+    sentiment_labels: list[str] | None = None
+
+    @property
+    def n_outputs(self) -> int:
+        """Logit columns of the graph: the main head's, then the sentiment head's if any."""
+        return len(self.labels) + len(self.sentiment_labels or ())
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG_FILE).write_text(

@@ -160,7 +160,7 @@ def _check_runs(graph: Path, folder: Path, model: StanceNet) -> None:
     sess, _ = session(graph, folder, threads=1)
     ids, mask = pad_ids([[101, 1, 2, 7592, 102], [101, 7592, 102]])
     (logits,) = sess.run(None, {"input_ids": ids, "attention_mask": mask})
-    if logits.shape != (2, model.head.out_features) or not np.isfinite(logits).all():
+    if logits.shape != (2, model.n_outputs) or not np.isfinite(logits).all():
         raise ModelError(f"{graph} gives logits of shape {logits.shape}", hint="report a bug")
 
 

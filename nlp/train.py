@@ -30,7 +30,7 @@ from nlp import augment, brand_data, calibrate, data
 from nlp.brand_data import Example
 from nlp.metrics import classification_report
 from nlp.model import ModelConfig, StanceNet, encode, load_tokenizer, pad, save_model
-from nlp.text import model_input, normalise
+from nlp.text import TARGET_MARKER, model_input, normalise
 from nlp.types import AdvocacyInput
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ class TrainOptions:
     replay_brand_emotion: int = 3000
     augment_per_template: int = 12
     augment_replies: int = 2500
+    #: ``joint`` task: how many TweetEval sentiment rows train the sentiment head (0 = all),
+    #: and how many of the ``brand`` recipe's advocacy examples go with them (0 = all).
+    joint_sentiment_rows: int = 30000
+    joint_advocacy_rows: int = 0
 
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -101,6 +105,8 @@ class TrainingData:
     labels: list[str]
     #: The data set each validation example comes from, for per-set scores.
     val_sources: list[str]
+    #: For a joint model: the sentiment labels (the logit columns after ``labels``).
+    sentiment_labels: list[str] | None = None
 
 
 def training_examples(opts: TrainOptions) -> TrainingData:
@@ -116,6 +122,8 @@ def training_examples(opts: TrainOptions) -> TrainingData:
             list(data.SENTIMENT_LABELS),
             ["tweeteval_val"] * len(vx),
         )
+    if opts.task == "joint":
+        return joint_examples(opts)
     if opts.recipe == "brand":
         tr, va = brand_recipe(opts)
         return TrainingData(
@@ -177,6 +185,43 @@ def brand_recipe(opts: TrainOptions) -> tuple[list[Example], list[Example]]:
     return train_side + replay + bemo + synthetic, val
 
 
+def joint_examples(opts: TrainOptions) -> TrainingData:
+    """Advocacy (the ``brand`` recipe) and post sentiment (TweetEval) for one encoder.
+
+    The joint model reads every post as the advocacy model does, with the brand marked, and
+    gives its sentiment from the same pass. So that its sentiment head learns to read marked
+    posts, half of the sentiment rows have their first ``@user`` (a tweet addressed to an
+    account, as brand tweets are) replaced by the target marker. Sentiment rows in an
+    advocacy validation group are left out, so no validation tweet is trained on by either
+    head. Validation: the advocacy splits plus TweetEval's validation split (``tweeteval_val``).
+    """
+    rng = random.Random(opts.seed)
+    tr, va = brand_recipe(opts)
+    if opts.joint_advocacy_rows and opts.joint_advocacy_rows < len(tr):
+        tr = rng.sample(tr, opts.joint_advocacy_rows)
+    val_groups = {e.group for e in va if e.group}
+    sx, sy = data.tweeteval_train(opts.data_dir)
+    rows = [(x, y) for x, y in zip(sx, sy, strict=True) if brand_data._group(x) not in val_groups]
+    if opts.joint_sentiment_rows and opts.joint_sentiment_rows < len(rows):
+        rows = rng.sample(rows, opts.joint_sentiment_rows)
+    sent_x = []
+    for x, _ in rows:
+        text = normalise(x)
+        if rng.random() < 0.5 and "@user" in text:
+            text = text.replace("@user", TARGET_MARKER, 1)
+        sent_x.append(text)
+    vx, vy = data.tweeteval_val(opts.data_dir)
+    return TrainingData(
+        [_adv(e.item) for e in tr] + sent_x,
+        [e.label for e in tr] + [y for _, y in rows],
+        [_adv(e.item) for e in va] + [normalise(t) for t in vx],
+        [e.label for e in va] + vy,
+        list(data.ADVOCACY_LABELS),
+        [e.source for e in va] + ["tweeteval_val"] * len(vx),
+        list(data.SENTIMENT_LABELS),
+    )
+
+
 def _adv(item: AdvocacyInput) -> str:
     return model_input(item)
 
@@ -203,7 +248,7 @@ def predict_ids(model: StanceNet, ids: Sequence[list[int]], batch_size: int = 12
     model.eval()
     device = next(model.parameters()).device
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
+    out = np.zeros((len(ids), model.n_outputs), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         sel = order[s : s + batch_size]
         x, m = pad([ids[i] for i in sel])
@@ -232,10 +277,19 @@ def class_weights(ys: Sequence[str], labels: Sequence[str], power: float) -> tor
 
 
 def partial_label_loss(
-    logits: torch.Tensor, allowed: torch.Tensor, weight: torch.Tensor
+    logits: torch.Tensor,
+    allowed: torch.Tensor,
+    weight: torch.Tensor,
+    columns: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Weighted −log P(label ∈ allowed): cross-entropy for full labels, and for a partial
-    label ("not badvocacy") the probability mass on any allowed class."""
+    label ("not badvocacy") the probability mass on any allowed class.
+
+    ``columns`` (a joint model) says which logit columns are each example's task: the softmax
+    runs over those only, so an advocacy example never trains the sentiment head and back.
+    """
+    if columns is not None:
+        logits = logits.masked_fill(~columns, float("-inf"))
     logp = torch.log_softmax(logits, dim=-1)
     ll = torch.logsumexp(logp.masked_fill(~allowed, float("-inf")), dim=-1)
     return -(weight * ll).sum() / weight.sum()
@@ -318,18 +372,23 @@ def train(opts: TrainOptions) -> dict[str, object]:
         tx, ty = [tx[i] for i in keep], [ty[i] for i in keep]
     log.info("task=%s train=%d val=%d labels=%s", opts.task, len(tx), len(vx), Counter(ty))
 
+    joint = td.sentiment_labels is not None
+    short = {"advocacy": "adv", "sentiment": "sent", "joint": "joint"}[opts.task]
     cfg = ModelConfig(
-        task=opts.task,
+        task="advocacy" if joint else opts.task,
         labels=labels,
-        name=f"minilm{opts.n_layers}-{'adv' if opts.task == 'advocacy' else 'sent'}",
+        name=f"minilm{opts.n_layers}-{short}",
         n_layers=opts.n_layers,
         max_len=opts.max_len,
-        targeted=opts.task == "advocacy",
+        targeted=opts.task in ("advocacy", "joint"),
+        sentiment_labels=td.sentiment_labels,
     )
+    columns_of = labels + (td.sentiment_labels or [])
     tok = load_tokenizer()
     train_ids = encode(tok, tx, opts.max_len, targeted=cfg.targeted)
     val_ids = encode(tok, vx, opts.max_len, targeted=cfg.targeted)
-    allowed = label_mask(ty, labels)
+    allowed = label_mask(ty, columns_of)
+    columns = task_columns(ty, labels, columns_of) if joint else None
 
     model = StanceNet(cfg)
     if opts.init_from is not None:
@@ -342,7 +401,13 @@ def train(opts: TrainOptions) -> dict[str, object]:
     # Built (and seeded) on the CPU as before, then moved: same initial weights on any device.
     model.to(device)
     allowed = allowed.to(device)
-    example_weight = class_weights(ty, labels, opts.class_weight_power).to(device)
+    if joint:
+        columns = columns.to(device) if columns is not None else None
+        example_weight = joint_class_weights(
+            ty, labels, td.sentiment_labels or [], opts.class_weight_power
+        ).to(device)
+    else:
+        example_weight = class_weights(ty, labels, opts.class_weight_power).to(device)
     log.info("training on %s", _device_name(device))
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.01)
@@ -368,7 +433,10 @@ def train(opts: TrainOptions) -> dict[str, object]:
             x, m = pad([train_ids[i] for i in batch])
             rows = torch.tensor(batch, device=device)
             loss = partial_label_loss(
-                model(x.to(device), m.to(device)), allowed[rows], example_weight[rows]
+                model(x.to(device), m.to(device)),
+                allowed[rows],
+                example_weight[rows],
+                None if columns is None else columns[rows],
             )
             optim.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
@@ -399,7 +467,20 @@ def train(opts: TrainOptions) -> dict[str, object]:
     train_minutes = (time.perf_counter() - started) / 60
     logits = predict_ids(model, val_ids)
     model.to("cpu")  # saved, exported to ONNX and checked on the CPU
-    if opts.task == "advocacy" and opts.recipe == "brand":
+    sentiment_report: dict[str, object] | None = None
+    if joint:
+        # Score the sentiment head on TweetEval val, then go on with the advocacy columns
+        # and the advocacy validation examples exactly as for an advocacy model.
+        s_idx = [i for i, src in enumerate(td.val_sources) if src == "tweeteval_val"]
+        a_idx = [i for i, src in enumerate(td.val_sources) if src != "tweeteval_val"]
+        s_labels = td.sentiment_labels or []
+        s_pred = [s_labels[j] for j in logits[s_idx, len(labels) :].argmax(1)]
+        sentiment_report = classification_report([vy[i] for i in s_idx], s_pred, s_labels)
+        log.info("sentiment head, TweetEval val: %s", _headline(sentiment_report))
+        logits = logits[a_idx, : len(labels)]
+        vy = [vy[i] for i in a_idx]
+        td.val_sources = [td.val_sources[i] for i in a_idx]
+    if cfg.targeted and opts.recipe == "brand":
         fit_calibration(cfg, logits, vy, td.val_sources)
     probs = calibrate.apply(logits, cfg.logit_bias, cfg.temperature)
     pred = [labels[i] for i in probs.argmax(1)]
@@ -422,16 +503,47 @@ def train(opts: TrainOptions) -> dict[str, object]:
             for k, v in vars(opts).items()
             if k not in {"task", "data_dir", "out_dir"}
         },
-        "validation": {k: report[k] for k in ("accuracy", "macro_recall", "macro_f1")},
+        "validation": _headline(report),
         "validation_by_source": by_source,
         "weights_sha256_8": version_hash,
     }
+    if sentiment_report is not None:
+        cfg.train["validation_sentiment_tweeteval"] = _headline(sentiment_report)
+        report = {"advocacy": report, "sentiment": sentiment_report}
     cfg.save(opts.out_dir)
     (opts.out_dir / "train_metrics.json").write_text(
         json.dumps(report, indent=2) + "\n", encoding="utf-8"
     )
     log.info("saved %s (%s): val %s", opts.out_dir, version_hash, cfg.train["validation"])
     return report
+
+
+def _headline(report: dict[str, object]) -> dict[str, object]:
+    return {k: report[k] for k in ("accuracy", "macro_recall", "macro_f1")}
+
+
+def task_columns(
+    ys: Sequence[str], labels: Sequence[str], columns_of: Sequence[str]
+) -> torch.Tensor:
+    """Per example, the logit columns of its task (a joint model): the main head's for a
+    label (or partial label) of ``labels``, the sentiment head's otherwise."""
+    main = torch.tensor([c in labels for c in columns_of], dtype=torch.bool)
+    rows = [main if y.split("|")[0] in labels else ~main for y in ys]
+    return torch.stack(rows) if rows else torch.zeros((0, len(columns_of)), dtype=torch.bool)
+
+
+def joint_class_weights(
+    ys: Sequence[str], labels: Sequence[str], sentiment_labels: Sequence[str], power: float
+) -> torch.Tensor:
+    """``class_weights`` computed within each task, so neither task's mix sets the other's."""
+    is_main = [y.split("|")[0] in labels for y in ys]
+    main = iter(class_weights([y for y, m in zip(ys, is_main, strict=True) if m], labels, power))
+    sent = iter(
+        class_weights(
+            [y for y, m in zip(ys, is_main, strict=True) if not m], sentiment_labels, power
+        )
+    )
+    return torch.stack([next(main) if m else next(sent) for m in is_main])
 
 
 def _device_name(device: torch.device) -> str:

@@ -57,3 +57,21 @@ class Classifier(Protocol):
     def classify(self, batch: Sequence[Any]) -> list[Prediction]:
         """Classify ``batch`` (``str`` posts for sentiment, ``AdvocacyInput`` for advocacy)."""
         ...
+
+
+@runtime_checkable
+class JointClassifier(Protocol):
+    """One model giving both labels from one encoder pass: advocacy toward the marked brand
+    and the post's sentiment. ``advocacy`` and ``sentiment`` are its two ``Classifier`` views
+    (the sentiment view reads a plain post); ``classify_joint`` judges ``AdvocacyInput``s and
+    returns ``(advocacy, sentiment)`` per item."""
+
+    @property
+    def advocacy(self) -> Classifier: ...
+
+    @property
+    def sentiment(self) -> Classifier: ...
+
+    def classify_joint(self, batch: Sequence[AdvocacyInput]) -> list[tuple[Prediction, Prediction]]:
+        """Both predictions for each (post, brand) pair, in input order."""
+        ...

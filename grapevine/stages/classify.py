@@ -33,7 +33,7 @@ from warehouse.engine import analyze_changed
 from warehouse.threads import inherit_thread_mentions
 
 if TYPE_CHECKING:
-    from nlp.types import Classifier
+    from nlp.types import AdvocacyInput, Classifier, JointClassifier, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,21 @@ class ClassifySummary:
 class Models:
     sentiment: Classifier
     advocacy: Classifier
+    #: Set when one joint model gives both labels: then a post's sentiment comes from the
+    #: encoder pass that judges a brand in it, one pass per mention instead of two models.
+    joint: JointClassifier | None = None
 
 
 def load_models(settings: Settings) -> Models:
     import nlp
 
+    joint = nlp.load_joint(settings)
+    if joint is not None:
+        return Models(joint.sentiment, joint.advocacy, joint)
     return Models(nlp.load_sentiment(settings), nlp.load_advocacy(settings))
 
 
-def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
+def _advocacy_inputs(item: WorkItem) -> list[tuple[int, AdvocacyInput]]:
     """One model input per brand still to judge in this post.
 
     An inherited mention (a reply that names no brand) is judged with the ancestor it
@@ -74,7 +80,7 @@ def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
     """
     from nlp.types import AdvocacyInput
 
-    inputs: list[tuple[int, object]] = []
+    inputs: list[tuple[int, AdvocacyInput]] = []
     for target in item.mentions:
         if target.brand_id not in item.needs_advocacy:
             continue
@@ -102,41 +108,68 @@ def _advocacy_inputs(item: WorkItem) -> list[tuple[int, object]]:
     return inputs
 
 
+def _label(
+    item: WorkItem, brand_id: int | None, task: str, pred: Prediction, model: Classifier
+) -> Label:
+    return Label(
+        item.post_id,
+        brand_id,
+        task,
+        pred.label,
+        dict(pred.probs),
+        pred.lang,
+        model.name,
+        model.version,
+    )
+
+
+def classify_joint_items(items: list[WorkItem], joint: JointClassifier) -> list[Label]:
+    """One joint model over a chunk of pending work (pure: no database).
+
+    Each (post, brand) pair is one encoder pass giving that brand's advocacy and the post's
+    sentiment; a post takes its sentiment from its first pair read on its own. A reply judged
+    in its thread reads its parent too, so its sentiment, like that of a post with no brand
+    left to judge, comes from the post alone.
+    """
+    pairs = [(item, brand_id, inp) for item in items for brand_id, inp in _advocacy_inputs(item)]
+    preds = joint.classify_joint([inp for _, _, inp in pairs]) if pairs else []
+    from_pair: dict[int, Prediction] = {}
+    for (item, _, inp), (_, sentiment) in zip(pairs, preds, strict=True):
+        if item.needs_sentiment and inp.context is None:
+            from_pair.setdefault(item.post_id, sentiment)
+    alone = [i for i in items if i.needs_sentiment and i.post_id not in from_pair]
+    if alone:
+        judged = joint.sentiment.classify([i.text for i in alone])
+        from_pair.update((i.post_id, p) for i, p in zip(alone, judged, strict=True))
+    labels = [
+        _label(item, None, SENTIMENT, from_pair[item.post_id], joint.sentiment)
+        for item in items
+        if item.needs_sentiment
+    ]
+    labels += [
+        _label(item, brand_id, ADVOCACY, advocacy, joint.advocacy)
+        for (item, brand_id, _), (advocacy, _) in zip(pairs, preds, strict=True)
+    ]
+    return labels
+
+
 def classify_items(items: list[WorkItem], models: Models) -> list[Label]:
     """Run both models over a chunk of pending work (pure: no database)."""
+    if models.joint is not None:
+        return classify_joint_items(items, models.joint)
     s_model, a_model = models.sentiment, models.advocacy
-    labels: list[Label] = []
     needs_s = [i for i in items if i.needs_sentiment]
-    if needs_s:
-        for item, pred in zip(needs_s, s_model.classify([i.text for i in needs_s]), strict=True):
-            labels.append(
-                Label(
-                    item.post_id,
-                    None,
-                    SENTIMENT,
-                    pred.label,
-                    dict(pred.probs),
-                    pred.lang,
-                    s_model.name,
-                    s_model.version,
-                )
-            )
+    labels = [
+        _label(item, None, SENTIMENT, pred, s_model)
+        for item, pred in zip(needs_s, s_model.classify([i.text for i in needs_s]), strict=True)
+    ]
     pairs = [(item, brand_id, inp) for item in items for brand_id, inp in _advocacy_inputs(item)]
     if pairs:
         preds = a_model.classify([inp for _, _, inp in pairs])
-        for (item, brand_id, _), pred in zip(pairs, preds, strict=True):
-            labels.append(
-                Label(
-                    item.post_id,
-                    brand_id,
-                    ADVOCACY,
-                    pred.label,
-                    dict(pred.probs),
-                    pred.lang,
-                    a_model.name,
-                    a_model.version,
-                )
-            )
+        labels += [
+            _label(item, brand_id, ADVOCACY, pred, a_model)
+            for (item, brand_id, _), pred in zip(pairs, preds, strict=True)
+        ]
     return labels
 
 
