@@ -47,7 +47,7 @@ def sample_texts(n: int, seed: int = 13) -> list[str]:
 def bench_default(texts: list[str], batch_size: int, backend: str | None) -> dict[str, object]:
     import nlp
     from grapevine.core.settings import Settings
-    from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier
+    from nlp.classifiers import DEFAULT_MODELS, open_model
 
     def load(task: str) -> nlp.Classifier:
         if backend is None:  # exactly what the pipeline loads
@@ -55,7 +55,7 @@ def bench_default(texts: list[str], batch_size: int, backend: str | None) -> dic
             return (
                 nlp.load_sentiment(settings) if task == "sentiment" else nlp.load_advocacy(settings)
             )
-        return MiniLMClassifier(DEFAULT_MODELS[task], batch_size=batch_size, backend=backend)
+        return open_model(task, DEFAULT_MODELS[task], batch_size=batch_size, backend=backend)
 
     out: dict[str, object] = {}
     sentiment = load("sentiment")

@@ -223,6 +223,14 @@ def complaints(data_dir: Path) -> list[Example]:
 #: Validation sets, fully labelled, that look like the product's stream (tweets to and about
 #: brands): label priors are fitted on them. complaints.csv is partial, so it is reported only.
 BRAND_ADDRESSED = ("apple_crowdflower", "sanders", "entity_sentiment")
+#: What label priors are fitted on (``nlp.train.fit_calibration``), each set counted equally:
+#: the brand-addressed sets, Dong et al.'s targeted tweets, and the complaints scored as
+#: badvocacy-or-not. The product is judged on complaint-heavy brand conversations and on
+#: Dong's test split; fitted on the addressed sets alone (mostly praise and chatter), the
+#: priors pushed posts away from badvocacy (first joint model: badvocacy bias −1.1).
+PRIOR_SETS = (*BRAND_ADDRESSED, "targeted_twitter", "complaints")
+#: Sets labelled only "badvocacy or not" (``advocacy|none`` partial labels).
+BAD_OR_NOT_SETS = ("complaints",)
 
 
 def all_brand_examples(data_dir: Path) -> list[Example]:

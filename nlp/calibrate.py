@@ -17,7 +17,7 @@ Pure numpy; cheap to import.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -57,22 +57,34 @@ def fit_bias(
     *,
     fixed: int,
     grid: Sequence[float] = tuple(np.round(np.arange(-2.0, 2.01, 0.1), 2)),
+    binary: Mapping[str, int] | None = None,
 ) -> list[float]:
     """Per-class logit bias (class ``fixed`` stays 0) maximising mean per-group macro-F1.
 
-    A small penalty on the bias size breaks ties toward "change nothing", so a flat optimum
-    does not drift to the edge of the grid.
+    ``binary`` names groups labelled only "class k or not" (complaints: badvocacy or not, see
+    ``nlp.brand_data``); they are scored by the macro-F1 of that yes/no decision, and their
+    ``gold`` is k for yes and anything else for no. A small penalty on the bias size breaks
+    ties toward "change nothing", so a flat optimum does not drift to the edge of the grid.
     """
     n_labels = logits.shape[1]
     free = [k for k in range(n_labels) if k != fixed]
     names = sorted(set(groups))
     index = {g: np.array([i for i, x in enumerate(groups) if x == g]) for g in names}
+    binary = binary or {}
+
+    def group_score(name: str, pred: np.ndarray) -> float:
+        ix = index[name]
+        if name in binary:
+            k = binary[name]
+            return macro_f1((gold[ix] == k).astype(int), (pred[ix] == k).astype(int), 2)
+        return macro_f1(gold[ix], pred[ix], n_labels)
+
     best: tuple[float, list[float]] = (-1.0, [0.0] * n_labels)
     for values in itertools.product(grid, repeat=len(free)):
         bias = np.zeros(n_labels)
         bias[free] = values
         pred = (logits + bias).argmax(1)
-        score = np.mean([macro_f1(gold[ix], pred[ix], n_labels) for ix in index.values()])
+        score = float(np.mean([group_score(name, pred) for name in names]))
         score -= 1e-4 * float(np.abs(bias).sum())
         if score > best[0]:
             best = (float(score), [float(v) for v in bias])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MODELS = {
-    "sentiment": MODELS_DIR / "minilm4-sentiment",
-    "advocacy": MODELS_DIR / "minilm4-advocacy",
-}
+#: One joint model gives both labels from one encoder pass (``JointMiniLM``): both settings'
+#: ``default`` name it, so the classify stage runs one pass per mention.
+JOINT_FOLDER = MODELS_DIR / "minilm4-joint"
+DEFAULT_MODELS = {"sentiment": JOINT_FOLDER, "advocacy": JOINT_FOLDER}
 SENTIMENT_LABELS: tuple[str, ...] = tuple(s.value for s in Sentiment)
 ADVOCACY_LABELS: tuple[str, ...] = (
     Advocacy.ADVOCACY.value,
@@ -408,16 +408,20 @@ def _is_joint(folder: Path) -> bool:
     return bool(ModelConfig.load(folder).sentiment_labels)
 
 
-def _load(
-    task: str, setting: str, batch_size: int, loader: Callable[..., Classifier] | None = None
-) -> Classifier:
+def open_model(task: str, folder: Path, **kwargs: Any) -> Classifier:
+    """The ``task`` classifier of a model folder: for sentiment on a joint folder, its
+    sentiment view; otherwise the folder's model. ``kwargs`` go to ``MiniLMClassifier``."""
+    if task == "sentiment" and _is_joint(folder):
+        return JointMiniLM(folder, **kwargs).sentiment
+    return MiniLMClassifier(folder, **kwargs)
+
+
+def _load(task: str, setting: str, batch_size: int) -> Classifier:
     folder = model_folder(task, setting)
     if folder is None:
         return HFClassifier(setting, task, batch_size=batch_size)
     log.info("loading %s model from %s", task, folder)
-    if task == "sentiment" and _is_joint(folder):
-        return JointMiniLM(folder, batch_size=batch_size).sentiment
-    return MiniLMClassifier(folder, batch_size=batch_size)
+    return open_model(task, folder, batch_size=batch_size)
 
 
 def load_joint(settings: Settings | None = None) -> JointMiniLM | None:

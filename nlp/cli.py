@@ -206,6 +206,40 @@ def train_joint(
     )
 
 
+@train_app.command("soup")
+def train_soup(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Two or more model folders fine-tuned from the same model.", file_okay=False
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Model folder to write.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Average the weights of fine-tunes of one model (a uniform model soup), write the result
+    with its graph, and fit its label priors and temperature on the validation splits."""
+    from nlp.train import soup
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    typer.echo(json.dumps(soup(folders, out, data_dir)))
+
+
+@train_app.command("calibrate")
+def train_calibrate(
+    folder: Annotated[
+        Path, typer.Argument(help="An advocacy (or joint) model folder.", file_okay=False)
+    ],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Fit a trained advocacy model's label priors and temperature again on the grouped
+    validation splits, without retraining (rewrites its config.json; a new model version)."""
+    from nlp.train import recalibrate
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    typer.echo(json.dumps(recalibrate(folder, data_dir)))
+
+
 FileArg = Annotated[
     Path,
     typer.Argument(
@@ -235,8 +269,8 @@ def _classifier(task: str, model: str | None, backend: str) -> object:
     name = model or (settings.sentiment_model if task == "sentiment" else settings.advocacy_model)
     folder = classifiers.DEFAULT_MODELS[task] if name == "default" else Path(name)
     if (folder / "weights.safetensors").exists():
-        return classifiers.MiniLMClassifier(
-            folder, batch_size=settings.classify_batch_size, backend=backend
+        return classifiers.open_model(
+            task, folder, batch_size=settings.classify_batch_size, backend=backend
         )
     return classifiers.HFClassifier(name, task, batch_size=settings.classify_batch_size)
 

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from nlp.model import StanceNet
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED = (MODELS_DIR / "minilm4-sentiment", MODELS_DIR / "minilm4-advocacy")
+SHIPPED = (MODELS_DIR / "minilm4-joint",)
 EMBED_DIRS = (FULL_FOLDER, DISTILLED_FOLDER)
 #: Token ids the written graphs are run on once before they replace the old ones.
 CHECK_IDS = [[101, 1, 2, 7592, 102], [101, 7592, 102]]

@@ -298,15 +298,24 @@ def partial_label_loss(
 def fit_calibration(
     cfg: ModelConfig, logits: np.ndarray, gold: Sequence[str], sources: Sequence[str]
 ) -> None:
-    """Fit label priors on the brand-addressed validation sets, then the temperature on all
-    fully labelled validation examples; store both in ``cfg``."""
+    """Fit label priors on the prior sets (``brand_data.PRIOR_SETS``; complaints as
+    badvocacy-or-not), then the temperature on all fully labelled validation examples; store
+    both in ``cfg``."""
     labels = cfg.labels
+    bad = labels.index("badvocacy")
     sel = [
-        i for i, g in enumerate(gold) if g in labels and sources[i] in brand_data.BRAND_ADDRESSED
+        i
+        for i, g in enumerate(gold)
+        if sources[i] in brand_data.PRIOR_SETS
+        and (g in labels or sources[i] in brand_data.BAD_OR_NOT_SETS)
     ]
-    y = np.array([labels.index(gold[i]) for i in sel])
+    y = np.array([labels.index(gold[i]) if gold[i] in labels else -1 for i in sel])
     cfg.logit_bias = calibrate.fit_bias(
-        logits[sel], y, [sources[i] for i in sel], fixed=labels.index("none")
+        logits[sel],
+        y,
+        [sources[i] for i in sel],
+        fixed=labels.index("none"),
+        binary=dict.fromkeys(brand_data.BAD_OR_NOT_SETS, bad),
     )
     full = [i for i, g in enumerate(gold) if g in labels]
     yf = np.array([labels.index(gold[i]) for i in full])
@@ -516,6 +525,98 @@ def train(opts: TrainOptions) -> dict[str, object]:
     )
     log.info("saved %s (%s): val %s", opts.out_dir, version_hash, cfg.train["validation"])
     return report
+
+
+def recalibrate(folder: Path, data_dir: Path) -> dict[str, object]:
+    """Fit an advocacy model folder's label priors and temperature again, on the validation
+    splits of the ``brand`` recipe, without retraining; rewrite its ``config.json``.
+
+    For when the way priors are chosen changes (``brand_data.PRIOR_SETS``): the weights and
+    graph stay, the model version changes (calibration is part of it). Runs the shipped
+    inference path (ONNX), so it needs no GPU and about a minute.
+    """
+    from nlp.classifiers import MiniLMClassifier
+
+    clf = MiniLMClassifier(folder)
+    if not clf.targeted:
+        raise InputError(f"{folder} is not an advocacy model", hint="only advocacy is calibrated")
+    opts = TrainOptions(task="advocacy", data_dir=data_dir, out_dir=folder)
+    _, val = brand_recipe(opts)
+    ids = encode(clf.tokenizer, [_adv(e.item) for e in val], clf.cfg.max_len, targeted=True)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    k = len(clf.labels)
+    logits = np.zeros((len(ids), k))
+    for s in range(0, len(order), 64):
+        sel = order[s : s + 64]
+        logits[sel] = clf._logits([ids[i] for i in sel])[:, :k]
+    cfg = clf.cfg
+    before = {"logit_bias": cfg.logit_bias, "temperature": cfg.temperature}
+    gold, sources = [e.label for e in val], [e.source for e in val]
+    fit_calibration(cfg, logits, gold, sources)
+    cfg.train["recalibrated"] = {
+        "command": " ".join(shlex.quote(a) for a in sys.argv),
+        "prior_sets": list(brand_data.PRIOR_SETS),
+        "before": before,
+        "validation_by_source": scores_by_source(logits, gold, sources, cfg.labels, cfg),
+    }
+    cfg.save(folder)
+    log.info("recalibrated %s: %s -> %s", folder, before, cfg.logit_bias)
+    return {"before": before, "logit_bias": cfg.logit_bias, "temperature": cfg.temperature}
+
+
+def soup(folders: Sequence[Path], out_dir: Path, data_dir: Path) -> dict[str, object]:
+    """Average the weights of models fine-tuned from the same start (a uniform "model soup",
+    Wortsman et al., 2022), write them with their graph, and fit the calibration again.
+
+    Two fine-tunes of one model on different samples and orders land in the same basin; their
+    average is usually better than either and costs nothing at inference (same size, same
+    speed). The folders must share a config (layers, labels, heads): checked here.
+    """
+    from safetensors.torch import load_file
+
+    from nlp.model_files import ModelConfig
+
+    if len(folders) < 2:
+        raise InputError("a soup needs at least two model folders")
+    cfgs = [ModelConfig.load(f) for f in folders]
+    shape = {
+        (c.n_layers, tuple(c.labels), tuple(c.sentiment_labels or ()), c.targeted) for c in cfgs
+    }
+    if len(shape) != 1:
+        raise InputError(
+            "the models differ in layers, labels or heads", hint="average fine-tunes of one model"
+        )
+    states = [load_file(str(f / "weights.safetensors")) for f in folders]
+    if len({tuple(sorted(st)) for st in states}) != 1:
+        raise InputError("the models' weights have different tensors", hint="same config needed")
+    cfg = cfgs[-1]
+    cfg.train = {
+        "command": " ".join(shlex.quote(a) for a in sys.argv),
+        "soup_of": [
+            {
+                "folder": str(f),
+                "weights_sha256_8": c.train.get("weights_sha256_8"),
+                "train": c.train,
+            }
+            for f, c in zip(folders, cfgs, strict=True)
+        ],
+    }
+    model = StanceNet(cfg)
+    averaged = {k: sum(st[k].float() for st in states) / len(states) for k in states[0]}
+    _, unexpected = model.load_state_dict(averaged, strict=False)
+    if unexpected:
+        raise InputError(f"unexpected tensors {unexpected[:3]}")
+    model.eval()
+    version_hash = save_model(model, cfg, out_dir)
+    cfg.train["weights_sha256_8"] = version_hash
+    cfg.save(out_dir)
+    result = recalibrate(out_dir, data_dir)
+    scores = ModelConfig.load(out_dir).train["recalibrated"]["validation_by_source"]
+    (out_dir / "train_metrics.json").write_text(
+        json.dumps({"advocacy_validation_by_source": scores}, indent=2) + "\n", encoding="utf-8"
+    )
+    log.info("soup of %d models saved to %s (%s)", len(folders), out_dir, version_hash)
+    return {"weights_sha256_8": version_hash, **result}
 
 
 def _headline(report: dict[str, object]) -> dict[str, object]:

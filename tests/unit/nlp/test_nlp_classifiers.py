@@ -247,11 +247,11 @@ def test_foreign_label_mapping() -> None:
 
 
 def test_onnx_backend_matches_torch_float32(sentiment) -> None:
-    from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier
+    from nlp.classifiers import DEFAULT_MODELS, open_model
 
     texts = ["I love it!", "meh, it's fine I guess", "never again, awful service 😡"]
-    reference = MiniLMClassifier(DEFAULT_MODELS["sentiment"], backend="torch")
-    onnx = MiniLMClassifier(DEFAULT_MODELS["sentiment"], backend="onnx")
+    reference = open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="torch")
+    onnx = open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="onnx")
     for a, b in zip(onnx.classify(texts), reference.classify(texts), strict=True):
         assert a.label == b.label
         assert all(abs(a.probs[k] - b.probs[k]) < 1e-4 for k in a.probs)

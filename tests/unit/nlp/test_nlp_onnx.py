@@ -15,7 +15,8 @@ import pytest
 
 from grapevine.core.errors import ModelError
 from nlp import AdvocacyInput, Classifier
-from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier
+from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier, open_model
+from nlp.onnx_export import EMBED_DIRS, SHIPPED
 from nlp.model_files import GRAPH_FILE, WEIGHTS_FILE
 from nlp.onnx_backend import META_WEIGHTS, UNBOUND_LOCATION, graph_metadata, graph_problem
 
@@ -69,7 +70,7 @@ def test_onnx_predictions_equal_torch(
     pytest.importorskip("torch")
     onnx = sentiment if task == "sentiment" else advocacy
     items = POSTS if task == "sentiment" else ITEMS
-    reference = MiniLMClassifier(DEFAULT_MODELS[task], backend="torch")
+    reference = open_model(task, DEFAULT_MODELS[task], backend="torch")
     assert onnx.version == reference.version.removesuffix("-torch") + "-onnx"
     for a, b in zip(onnx.classify(items), reference.classify(items), strict=True):
         assert a.label == b.label
@@ -86,7 +87,8 @@ import nlp
 from pathlib import Path
 from grapevine.core.errors import ModelError
 from grapevine.core.settings import Settings
-from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier
+from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier, open_model
+from nlp.onnx_export import EMBED_DIRS, SHIPPED
 settings = Settings(sentiment_model="default", advocacy_model="default")
 sent, adv = nlp.load_sentiment(settings), nlp.load_advocacy(settings)
 items = [nlp.AdvocacyInput(**i) for i in {[asdict(i) for i in ITEMS]!r}]
@@ -95,11 +97,13 @@ out = {{
     "sentiment": [[p.label, p.probs] for p in sent.classify({POSTS!r})],
     "advocacy": [[p.label, p.probs] for p in adv.classify(items)],
 }}
-int8 = MiniLMClassifier(DEFAULT_MODELS["sentiment"], backend="onnx-int8",
-                        cache_dir=Path({str(tmp_path)!r}))
+joint = nlp.load_joint(settings)
+out["joint"] = [[a.label, s.label] for a, s in joint.classify_joint(items)]
+int8 = open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="onnx-int8",
+                  cache_dir=Path({str(tmp_path)!r}))
 out["int8"] = [int8.version, [p.label for p in int8.classify({POSTS!r})]]
 try:
-    MiniLMClassifier(DEFAULT_MODELS["sentiment"], backend="torch")
+    open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="torch")
     out["torch_backend"] = "loaded"
 except ModelError as exc:
     out["torch_backend"] = str(exc)
@@ -120,6 +124,11 @@ out["asked"] = _Block.asked
         assert [p.label for p in preds] == [label for label, _ in there]
         for p, (_, probs) in zip(preds, there, strict=True):
             assert all(abs(p.probs[k] - probs[k]) < 1e-6 for k in p.probs)
+    # The default is one joint model: both labels from one pass, also without torch.
+    joint = out["joint"]
+    assert isinstance(joint, list)
+    assert [a for a, _ in joint] == [p.label for p in here["advocacy"]]
+    assert {s for _, s in joint} <= {"negative", "neutral", "positive", "unsupported"}
     int8 = out["int8"]
     assert isinstance(int8, list)
     assert int8[0] == sentiment.version + "-int8"
@@ -146,19 +155,18 @@ except ModelError as exc:
     assert "python -m nlp.onnx_export" in str(out["hint"])
 
 
-@pytest.mark.parametrize("task", ["sentiment", "advocacy"])
-def test_shipped_graph_records_its_weights_hash(task: str) -> None:
-    folder = DEFAULT_MODELS[task]
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda f: f.name)
+def test_shipped_graph_records_its_weights_hash(folder: Path) -> None:
     sha = hashlib.sha256((folder / WEIGHTS_FILE).read_bytes()).hexdigest()
     assert graph_metadata(folder / GRAPH_FILE)[META_WEIGHTS] == sha
     assert graph_problem(folder) is None
 
 
-@pytest.mark.parametrize("task", ["sentiment", "advocacy"])
-def test_shipped_graph_carries_no_weights(task: str) -> None:
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda f: f.name)
+def test_shipped_graph_carries_no_weights(folder: Path) -> None:
     import onnx
 
-    path = DEFAULT_MODELS[task] / GRAPH_FILE
+    path = folder / GRAPH_FILE
     assert path.stat().st_size < 200_000
     graph = onnx.load(str(path), load_external_data=False)
     assert [i.name for i in graph.graph.input] == ["input_ids", "attention_mask"]
@@ -197,10 +205,19 @@ def test_stale_graph_fails_loudly(tmp_path: Path, backend: str) -> None:
 
 
 def test_graph_from_another_model_does_not_run(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from nlp.model import ModelConfig, StanceNet, save_model
+
+    other = tmp_path / "other"
+    cfg = ModelConfig.load(DEFAULT_MODELS["advocacy"])
+    save_model(StanceNet(cfg), cfg, other)  # same architecture, other weights
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODELS["sentiment"], folder)
-    shutil.copy(DEFAULT_MODELS["advocacy"] / GRAPH_FILE, folder / GRAPH_FILE)
+    shutil.copy(other / GRAPH_FILE, folder / GRAPH_FILE)
     with pytest.raises(ModelError, match="stale"):
+        MiniLMClassifier(folder)
+    shutil.copy(EMBED_DIRS[-1] / GRAPH_FILE, folder / GRAPH_FILE)
+    with pytest.raises(ModelError, match="not a graph of layout"):
         MiniLMClassifier(folder)
 
 
@@ -208,9 +225,9 @@ def test_rebuilt_graph_is_the_shipped_one(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from nlp.onnx_export import rebuild
 
-    for task in ("sentiment", "advocacy"):
-        out = rebuild(DEFAULT_MODELS[task], tmp_path / f"{task}.onnx")
-        assert out.read_bytes() == (DEFAULT_MODELS[task] / GRAPH_FILE).read_bytes(), task
+    for folder in SHIPPED:
+        out = rebuild(folder, tmp_path / f"{folder.name}.onnx")
+        assert out.read_bytes() == (folder / GRAPH_FILE).read_bytes(), folder.name
 
 
 def test_saving_a_model_writes_its_graph(tmp_path: Path) -> None:
@@ -240,7 +257,7 @@ def test_old_folder_without_graph_gets_one_in_the_cache(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODELS["sentiment"], folder)
     (folder / GRAPH_FILE).unlink()
-    clf = MiniLMClassifier(folder, cache_dir=tmp_path / "cache")
+    clf = open_model("sentiment", folder, cache_dir=tmp_path / "cache")
     assert [p.label for p in clf.classify(POSTS[:3])] == ["positive", "negative", "neutral"]
     assert list((tmp_path / "cache").glob("*.graph.onnx"))
     assert not (folder / GRAPH_FILE).exists()
