@@ -16,9 +16,9 @@ import pytest
 from grapevine.core.errors import ModelError
 from nlp import AdvocacyInput, Classifier
 from nlp.classifiers import DEFAULT_MODELS, MiniLMClassifier, open_model
-from nlp.onnx_export import EMBED_DIRS, SHIPPED
 from nlp.model_files import GRAPH_FILE, WEIGHTS_FILE
 from nlp.onnx_backend import META_WEIGHTS, UNBOUND_LOCATION, graph_metadata, graph_problem
+from nlp.onnx_export import EMBED_DIRS, SHIPPED
 
 ROOT = Path(__file__).resolve().parents[3]
 
