@@ -277,6 +277,9 @@ class JointMiniLM:
             )
         self.sentiment = _JointSentiment(self.advocacy)
         self.name, self.version = self.advocacy.name, self.advocacy.version
+        #: Whether the sentiment of a reply judged with its parent (``reply [SEP] parent``)
+        #: is the reply's own: its head then averages the tokens before the ``[SEP]`` only.
+        self.reply_sentiment_in_pass = self.advocacy.cfg.sentiment_pooling == "post"
 
     def classify_joint(self, batch: Sequence[AdvocacyInput]) -> list[tuple[Prediction, Prediction]]:
         """``(advocacy, sentiment)`` for each pair, from one pass each (duplicates once)."""

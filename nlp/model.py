@@ -74,6 +74,8 @@ class StanceNet(nn.Module):
             nn.Linear(hidden, len(cfg.sentiment_labels)) if cfg.sentiment_labels else None
         )
         self.n_outputs = cfg.n_outputs
+        self.sentiment_post_only = cfg.sentiment_pooling == "post"
+        self.sep_id = 102  # [SEP] in the wheel's vocabulary
         self.int8 = False
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -94,6 +96,10 @@ class StanceNet(nn.Module):
             pooled = torch.cat([pooled, tpooled], dim=-1)
         logits: torch.Tensor = self.head(self.dropout(pooled))
         if self.sentiment_head is not None:
+            if self.sentiment_post_only:  # [CLS] and the post, up to the first [SEP]
+                before = torch.cumsum((input_ids == self.sep_id).to(out.dtype), dim=1) == 0
+                smask = mask * before.unsqueeze(-1).to(out.dtype)
+                post = (out * smask).sum(1) / smask.sum(1).clamp(min=1.0)
             logits = torch.cat([logits, self.sentiment_head(self.dropout(post))], dim=-1)
         return logits
 

@@ -60,6 +60,10 @@ class ModelConfig:
     #: A second head for post sentiment on the same encoder pass (a *joint* model): its
     #: labels, and the graph's logits are ``labels`` then these. ``None``: one head.
     sentiment_labels: list[str] | None = None
+    #: What the sentiment head averages: ``"all"`` tokens, or the ``"post"`` only (the tokens
+    #: before the first ``[SEP]``), so a reply read with its parent after a ``[SEP]`` gets the
+    #: reply's sentiment from the same pass that judges its advocacy.
+    sentiment_pooling: str = "all"
 
     @property
     def n_outputs(self) -> int:

@@ -391,6 +391,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
         max_len=opts.max_len,
         targeted=opts.task in ("advocacy", "joint"),
         sentiment_labels=td.sentiment_labels,
+        sentiment_pooling="post" if joint else "all",
     )
     columns_of = labels + (td.sentiment_labels or [])
     tok = load_tokenizer()
@@ -580,7 +581,14 @@ def soup(folders: Sequence[Path], out_dir: Path, data_dir: Path) -> dict[str, ob
         raise InputError("a soup needs at least two model folders")
     cfgs = [ModelConfig.load(f) for f in folders]
     shape = {
-        (c.n_layers, tuple(c.labels), tuple(c.sentiment_labels or ()), c.targeted) for c in cfgs
+        (
+            c.n_layers,
+            tuple(c.labels),
+            tuple(c.sentiment_labels or ()),
+            c.targeted,
+            c.sentiment_pooling,
+        )
+        for c in cfgs
     }
     if len(shape) != 1:
         raise InputError(

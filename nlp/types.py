@@ -72,6 +72,11 @@ class JointClassifier(Protocol):
     @property
     def sentiment(self) -> Classifier: ...
 
+    @property
+    def reply_sentiment_in_pass(self) -> bool:
+        """Whether a reply's pass (read with its parent) gives the reply's own sentiment."""
+        ...
+
     def classify_joint(self, batch: Sequence[AdvocacyInput]) -> list[tuple[Prediction, Prediction]]:
         """Both predictions for each (post, brand) pair, in input order."""
         ...

@@ -127,15 +127,16 @@ def classify_joint_items(items: list[WorkItem], joint: JointClassifier) -> list[
     """One joint model over a chunk of pending work (pure: no database).
 
     Each (post, brand) pair is one encoder pass giving that brand's advocacy and the post's
-    sentiment; a post takes its sentiment from its first pair read on its own. A reply judged
-    in its thread reads its parent too, so its sentiment, like that of a post with no brand
-    left to judge, comes from the post alone.
+    sentiment; a post takes its sentiment from its first pair. A reply judged in its thread
+    reads its parent too: its pass gives the reply's own sentiment when the model's sentiment
+    head reads only the tokens before the ``[SEP]`` (``reply_sentiment_in_pass``), else its
+    sentiment comes from the reply alone, as for a post with no brand left to judge.
     """
     pairs = [(item, brand_id, inp) for item in items for brand_id, inp in _advocacy_inputs(item)]
     preds = joint.classify_joint([inp for _, _, inp in pairs]) if pairs else []
     from_pair: dict[int, Prediction] = {}
     for (item, _, inp), (_, sentiment) in zip(pairs, preds, strict=True):
-        if item.needs_sentiment and inp.context is None:
+        if item.needs_sentiment and (inp.context is None or joint.reply_sentiment_in_pass):
             from_pair.setdefault(item.post_id, sentiment)
     alone = [i for i in items if i.needs_sentiment and i.post_id not in from_pair]
     if alone:

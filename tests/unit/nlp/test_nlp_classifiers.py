@@ -176,7 +176,7 @@ def test_advocacy_reads_customer_service_tweets(advocacy, text: str, label: str)
 
 @pytest.mark.xfail(
     reason="known limitation (model card): a calm 'last booking' without a complaint word is "
-    "still read as positive",
+    "not yet read as badvocacy",
     strict=True,
 )
 def test_advocacy_quiet_goodbye(advocacy) -> None:

@@ -30,8 +30,7 @@ ITEMS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def joint_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _joint_model(folder: Path, pooling: str) -> Path:
     from nlp.model import ModelConfig, StanceNet, save_model
 
     torch.manual_seed(3)
@@ -44,15 +43,45 @@ def joint_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         sentiment_labels=SENT,
         logit_bias=[-0.3, 0.2, 0.0],
         temperature=1.5,
+        sentiment_pooling=pooling,
     )
     model = StanceNet(cfg)
     with torch.no_grad():  # heads that are far from uniform, so columns cannot be confused
         model.head.weight.mul_(40)
         assert model.sentiment_head is not None
         model.sentiment_head.weight.mul_(40)
-    folder = tmp_path_factory.mktemp("joint") / "model"
     save_model(model, cfg, folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def joint_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sentiment averaged over every token (a reply's pass also reads its parent)."""
+    return _joint_model(tmp_path_factory.mktemp("joint") / "model", "all")
+
+
+@pytest.fixture(scope="module")
+def post_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sentiment averaged over the post only: the tokens before the first [SEP]."""
+    return _joint_model(tmp_path_factory.mktemp("joint-post") / "model", "post")
+
+
+def test_post_pooling_gives_a_reply_its_own_sentiment_in_the_pass(post_folder: Path) -> None:
+    joint = JointMiniLM(post_folder)
+    assert joint.reply_sentiment_in_pass
+    reply = ITEMS[3]
+    other_parent = AdvocacyInput(reply.text, reply.brand, context="Voltera is the best, love it")
+    texts = [model_input(reply), model_input(other_parent)]
+    want = _softmax(_torch_logits(post_folder, texts)[:, 3:])  # the graph matches torch
+    got = joint.classify_joint([reply, other_parent])
+    for (_, sent), w in zip(got, want, strict=True):
+        assert [sent.probs[k] for k in SENT] == pytest.approx(list(w), abs=1e-4)
+    # The reply's tokens attend to the parent, so the parent still informs them, but the
+    # sentiment head averages the reply's tokens only: a different parent, a different pass.
+    assert got[0][1].probs != pytest.approx(got[1][1].probs, abs=1e-6)
+    # Without a [SEP] the post is the whole input: same as averaging every token but [SEP].
+    plain = joint.sentiment.classify(["the lounge was lovely today"])[0]
+    assert set(plain.probs) == set(SENT)
 
 
 def _torch_logits(folder: Path, texts: list[str]) -> np.ndarray:
@@ -166,6 +195,26 @@ def test_classify_stage_runs_one_pass_per_mention(joint_folder: Path) -> None:
     alone = joint.sentiment.classify(["ugh, mine did exactly that too"])[0]
     assert by_key[(2, SENTIMENT, None)].probs == pytest.approx(alone.probs, abs=1e-5)
     assert {lab.model_version for lab in labels} == {joint.version}
+
+
+def test_post_pooling_model_needs_no_extra_pass_for_replies(post_folder: Path) -> None:
+    joint = JointMiniLM(post_folder)
+    spy = _PassCounter(joint)
+    parent = ThreadContext(10, "My Voltera swelled", (Mention(3, "Voltera", 3, 10),))
+    reply = WorkItem(
+        2,
+        "ugh, mine did exactly that too",
+        "en",
+        True,
+        (Mention(3, "Voltera", None, None, inherited_from=10),),
+        (3,),
+        {10: parent},
+    )
+    labels = classify_joint_items([reply], joint)
+    assert spy.rows == 1
+    (sentiment,) = [lab for lab in labels if lab.task == SENTIMENT]
+    ((_, in_pass),) = joint.classify_joint([ITEMS[3]])
+    assert sentiment.probs == pytest.approx(in_pass.probs, abs=1e-5)
 
 
 def test_joint_loss_trains_each_example_on_its_own_head_only() -> None:
