@@ -183,6 +183,13 @@ def train_joint(
     advocacy_rows: Annotated[
         int, typer.Option(help="Advocacy examples of the brand recipe to mix in (0 = all).")
     ] = 0,
+    sentiment_pooling: Annotated[
+        str,
+        typer.Option(
+            help="What the sentiment head averages: 'all' tokens, or the 'post' before the first "
+            "[SEP] (then a reply read with its parent needs no extra pass for its sentiment)."
+        ),
+    ] = "all",
 ) -> None:
     """Fine-tune one encoder for both tasks: targeted advocacy (the 'brand' recipe) and post
     sentiment (TweetEval), so the classify stage needs one encoder pass per mention instead of
@@ -203,6 +210,7 @@ def train_joint(
         init_from=init_from,
         joint_sentiment_rows=sentiment_rows,
         joint_advocacy_rows=advocacy_rows,
+        sentiment_pooling=sentiment_pooling,
     )
 
 

@@ -71,6 +71,9 @@ class TrainOptions:
     #: and how many of the ``brand`` recipe's advocacy examples go with them (0 = all).
     joint_sentiment_rows: int = 30000
     joint_advocacy_rows: int = 0
+    #: ``joint`` task: what the sentiment head averages, ``all`` tokens (the shipped model) or
+    #: the ``post`` before the first ``[SEP]`` (a reply's own sentiment from its joint pass).
+    sentiment_pooling: str = "all"
 
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -123,6 +126,10 @@ def training_examples(opts: TrainOptions) -> TrainingData:
             ["tweeteval_val"] * len(vx),
         )
     if opts.task == "joint":
+        if opts.sentiment_pooling not in ("all", "post"):
+            raise InputError(
+                f"unknown sentiment pooling {opts.sentiment_pooling!r}", hint="use all or post"
+            )
         return joint_examples(opts)
     if opts.recipe == "brand":
         tr, va = brand_recipe(opts)
@@ -391,7 +398,7 @@ def train(opts: TrainOptions) -> dict[str, object]:
         max_len=opts.max_len,
         targeted=opts.task in ("advocacy", "joint"),
         sentiment_labels=td.sentiment_labels,
-        sentiment_pooling="post" if joint else "all",
+        sentiment_pooling=opts.sentiment_pooling if joint else "all",
     )
     columns_of = labels + (td.sentiment_labels or [])
     tok = load_tokenizer()
