@@ -206,31 +206,32 @@ class MiniLMClassifier(_BatchedClassifier):
         with torch.inference_mode():
             return self.model(x, m).double().numpy()  # type: ignore[no-any-return]
 
-    def _probs(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities of the main head; for a joint model, followed by the
-        sentiment head's (plain softmax: its columns carry no calibration)."""
+    def raw_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Uncalibrated logits of model-ready texts, every column of the graph, in input
+        order (length-sorted batches inside); what calibration is fitted on."""
         import numpy as np
 
         from nlp.model_files import encode
 
         ids = encode(self.tokenizer, texts, self.cfg.max_len, targeted=self.targeted)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        k = len(self.labels)
         out = np.zeros((len(ids), self.cfg.n_outputs), dtype=np.float64)
         for s in range(0, len(order), self.batch_size):
             sel = order[s : s + self.batch_size]
-            logits = self._logits([ids[i] for i in sel])
-            out[sel, :k] = _softmax((logits[:, :k] + self.bias) / self.temperature)
-            if logits.shape[1] > k:
-                out[sel, k:] = _softmax(logits[:, k:])
+            out[sel] = self._logits([ids[i] for i in sel])
         return out
 
+    def _probs(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities of the main head; for a joint model, followed by the
+        sentiment head's (plain softmax: its columns carry no calibration)."""
+        from nlp.calibrate import softmax
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    z = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+        logits = self.raw_logits(texts)
+        k = len(self.labels)
+        logits[:, :k] = softmax((logits[:, :k] + self.bias) / self.temperature)
+        if logits.shape[1] > k:
+            logits[:, k:] = softmax(logits[:, k:])
+        return logits
 
 
 class _JointSentiment(_BatchedClassifier):
@@ -419,12 +420,16 @@ def open_model(task: str, folder: Path, **kwargs: Any) -> Classifier:
     return MiniLMClassifier(folder, **kwargs)
 
 
-def _load(task: str, setting: str, batch_size: int) -> Classifier:
+def load_classifier(
+    task: str, setting: str, *, batch_size: int, backend: str = DEFAULT_BACKEND
+) -> Classifier:
+    """The ``task`` classifier a setting names: the shipped model (``default``), a model
+    folder (``backend`` applies to it), or a Hugging Face id or path."""
     folder = model_folder(task, setting)
     if folder is None:
         return HFClassifier(setting, task, batch_size=batch_size)
     log.info("loading %s model from %s", task, folder)
-    return open_model(task, folder, batch_size=batch_size)
+    return open_model(task, folder, batch_size=batch_size, backend=backend)
 
 
 def load_joint(settings: Settings | None = None) -> JointMiniLM | None:
@@ -444,7 +449,9 @@ def load_joint(settings: Settings | None = None) -> JointMiniLM | None:
 def load_sentiment(settings: Settings | None = None) -> Classifier:
     """The post-sentiment classifier (``settings.sentiment_model``); ``classify(list[str])``."""
     settings = settings or get_settings()
-    return _load("sentiment", settings.sentiment_model, settings.classify_batch_size)
+    return load_classifier(
+        "sentiment", settings.sentiment_model, batch_size=settings.classify_batch_size
+    )
 
 
 def load_advocacy(settings: Settings | None = None) -> Classifier:
@@ -453,4 +460,6 @@ def load_advocacy(settings: Settings | None = None) -> Classifier:
     ``classify(list[AdvocacyInput])``: one prediction per (post, brand) pair.
     """
     settings = settings or get_settings()
-    return _load("advocacy", settings.advocacy_model, settings.classify_batch_size)
+    return load_classifier(
+        "advocacy", settings.advocacy_model, batch_size=settings.classify_batch_size
+    )

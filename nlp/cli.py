@@ -275,12 +275,9 @@ def _classifier(task: str, model: str | None, backend: str) -> object:
 
     settings = get_settings()
     name = model or (settings.sentiment_model if task == "sentiment" else settings.advocacy_model)
-    folder = classifiers.DEFAULT_MODELS[task] if name == "default" else Path(name)
-    if (folder / "weights.safetensors").exists():
-        return classifiers.open_model(
-            task, folder, batch_size=settings.classify_batch_size, backend=backend
-        )
-    return classifiers.HFClassifier(name, task, batch_size=settings.classify_batch_size)
+    return classifiers.load_classifier(
+        task, name, batch_size=settings.classify_batch_size, backend=backend
+    )
 
 
 @contextmanager

@@ -550,13 +550,7 @@ def recalibrate(folder: Path, data_dir: Path) -> dict[str, object]:
         raise InputError(f"{folder} is not an advocacy model", hint="only advocacy is calibrated")
     opts = TrainOptions(task="advocacy", data_dir=data_dir, out_dir=folder)
     _, val = brand_recipe(opts)
-    ids = encode(clf.tokenizer, [_adv(e.item) for e in val], clf.cfg.max_len, targeted=True)
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    k = len(clf.labels)
-    logits = np.zeros((len(ids), k))
-    for s in range(0, len(order), 64):
-        sel = order[s : s + 64]
-        logits[sel] = clf._logits([ids[i] for i in sel])[:, :k]
+    logits = clf.raw_logits([_adv(e.item) for e in val])[:, : len(clf.labels)]
     cfg = clf.cfg
     before = {"logit_bias": cfg.logit_bias, "temperature": cfg.temperature}
     gold, sources = [e.label for e in val], [e.source for e in val]

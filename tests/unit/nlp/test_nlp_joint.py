@@ -14,7 +14,7 @@ import pytest
 
 from grapevine.stages.classify import classify_joint_items
 from nlp import AdvocacyInput
-from nlp.classifiers import JointMiniLM, MiniLMClassifier, _load, load_joint
+from nlp.classifiers import JointMiniLM, MiniLMClassifier, load_classifier, load_joint
 from nlp.text import model_input, normalise
 from warehouse.classifications import ADVOCACY, SENTIMENT, Mention, ThreadContext, WorkItem
 
@@ -123,7 +123,7 @@ def test_sentiment_view_reads_the_plain_post(joint_folder: Path) -> None:
     assert joint.sentiment.labels == tuple(SENT)
     assert joint.sentiment.version == joint.advocacy.version == joint.version
     # As a sentiment setting on its own, a joint folder loads as this view.
-    assert _load("sentiment", str(joint_folder), 8).labels == tuple(SENT)
+    assert load_classifier("sentiment", str(joint_folder), batch_size=8).labels == tuple(SENT)
 
 
 def test_unsupported_language_is_not_guessed_by_either_head(joint_folder: Path) -> None:
@@ -140,7 +140,9 @@ def test_load_joint_needs_both_settings_on_the_same_joint_folder(joint_folder: P
     assert isinstance(load_joint(same), JointMiniLM)
     split = Settings(sentiment_model="default", advocacy_model=str(joint_folder))
     assert load_joint(split) is None
-    assert isinstance(_load("advocacy", str(joint_folder), 8), MiniLMClassifier)
+    assert isinstance(
+        load_classifier("advocacy", str(joint_folder), batch_size=8), MiniLMClassifier
+    )
 
 
 class _PassCounter:
@@ -158,24 +160,29 @@ class _PassCounter:
         runner.logits = logits
 
 
+def _reply_item() -> WorkItem:
+    """Post 2, a reply naming no brand, inheriting Voltera (brand 3) from post 10: ITEMS[3]."""
+    parent = ThreadContext(10, "My Voltera swelled", (Mention(3, "Voltera", 3, 10),))
+    return WorkItem(
+        2,
+        "ugh, mine did exactly that too",
+        "en",
+        True,
+        (Mention(3, "Voltera", None, None, inherited_from=10),),
+        (3,),
+        {10: parent},
+    )
+
+
 def test_classify_stage_runs_one_pass_per_mention(joint_folder: Path) -> None:
     joint = JointMiniLM(joint_folder)
     spy = _PassCounter(joint)
     acme, globex = Mention(1, "Acme Air", 0, 8), Mention(2, "Globex", 32, 38)
-    parent = ThreadContext(10, "My Voltera swelled", (Mention(3, "Voltera", 3, 10),))
     items = [
         # two brands, both pending, sentiment pending: two passes, no third for sentiment
         WorkItem(1, ITEMS[0].text, "en", True, (acme, globex), (1, 2)),
         # a reply judged in its thread: its sentiment is read from the reply alone
-        WorkItem(
-            2,
-            "ugh, mine did exactly that too",
-            "en",
-            True,
-            (Mention(3, "Voltera", None, None, inherited_from=10),),
-            (3,),
-            {10: parent},
-        ),
+        _reply_item(),
         # advocacy already current: only its sentiment, from the plain post
         WorkItem(3, "the Acme Air lounge was lovely today", "en", True, (acme,), ()),
     ]
@@ -200,17 +207,7 @@ def test_classify_stage_runs_one_pass_per_mention(joint_folder: Path) -> None:
 def test_post_pooling_model_needs_no_extra_pass_for_replies(post_folder: Path) -> None:
     joint = JointMiniLM(post_folder)
     spy = _PassCounter(joint)
-    parent = ThreadContext(10, "My Voltera swelled", (Mention(3, "Voltera", 3, 10),))
-    reply = WorkItem(
-        2,
-        "ugh, mine did exactly that too",
-        "en",
-        True,
-        (Mention(3, "Voltera", None, None, inherited_from=10),),
-        (3,),
-        {10: parent},
-    )
-    labels = classify_joint_items([reply], joint)
+    labels = classify_joint_items([_reply_item()], joint)
     assert spy.rows == 1
     (sentiment,) = [lab for lab in labels if lab.task == SENTIMENT]
     ((_, in_pass),) = joint.classify_joint([ITEMS[3]])
