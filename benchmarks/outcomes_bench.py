@@ -344,7 +344,10 @@ def measure_size(
     pseudo = Pseudonymiser(b"benchmark-key-0123456789")
 
     began = time.perf_counter()
-    embedder = load_embedder(Settings().outcome_embedder, threads=cores)
+    settings = Settings()
+    embedder = load_embedder(
+        settings.outcome_embedder, threads=cores, int8=settings.model_precision == "int8"
+    )
     result["embedder"] = embedder.version
     result["embedder_load_s"] = round(time.perf_counter() - began, 2)
     result["rss_after_load_mb"] = round(rss_mb(), 1)

@@ -265,18 +265,26 @@ ModelOpt = Annotated[
     typer.Option("--model", help="'default', a model folder or a HF id (default: settings)."),
 ]
 Backend = Annotated[
-    str, typer.Option("--backend", help="Shipped models: onnx | onnx-int8 | torch-int8 | torch.")
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Shipped models: onnx (float32) | onnx-int8 | torch-int8 | torch "
+        "(default: as the pipeline runs them, GRAPEVINE_MODEL_PRECISION).",
+    ),
 ]
 
 
-def _classifier(task: str, model: str | None, backend: str) -> object:
+def _classifier(task: str, model: str | None, backend: str | None) -> object:
     from grapevine.core.settings import get_settings
     from nlp import classifiers
 
     settings = get_settings()
     name = model or (settings.sentiment_model if task == "sentiment" else settings.advocacy_model)
     return classifiers.load_classifier(
-        task, name, batch_size=settings.classify_batch_size, backend=backend
+        task,
+        name,
+        batch_size=settings.classify_batch_size,
+        backend=backend or classifiers.backend_for(settings.model_precision),
     )
 
 
@@ -299,7 +307,7 @@ def _run_eval(
     gold: list[str],
     *,
     model: str | None,
-    backend: str,
+    backend: str | None,
     baselines: bool,
     data_dir: Path,
     as_json: bool,
@@ -367,7 +375,7 @@ def eval_sentiment(
     as_json: JsonOut = False,
     baselines: Baselines = True,
     model: ModelOpt = None,
-    backend: Backend = "onnx",
+    backend: Backend = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Score the sentiment model on FILE (labels negative|neutral|positive)."""
@@ -401,7 +409,7 @@ def eval_advocacy(
     as_json: JsonOut = False,
     baselines: Baselines = True,
     model: ModelOpt = None,
-    backend: Backend = "onnx",
+    backend: Backend = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Score the advocacy model on FILE, one (post, target) per row.
@@ -439,7 +447,7 @@ def eval_splits(
     as_json: JsonOut = False,
     baselines: Baselines = True,
     model: ModelOpt = None,
-    backend: Backend = "onnx",
+    backend: Backend = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Score the advocacy model on our grouped validation splits, per data set.
@@ -501,9 +509,10 @@ OutcomeFile = Annotated[
 
 
 def _embedder(model: str) -> SentenceEmbedder:
+    from grapevine.core.settings import get_settings
     from nlp.embed import load_embedder
 
-    return load_embedder(model)
+    return load_embedder(model, int8=get_settings().model_precision == "int8")
 
 
 @eval_app.command("outcomes")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,12 @@ from nlp.model_files import (
 )
 
 log = logging.getLogger(__name__)
+
+#: How the int8 graphs are quantised and run, in their cache names and in the version of every
+#: label they give: dynamic int8 with one scale per output channel of each weight ("pc"), each
+#: text run alone (:class:`RowRunner`). One scale per tensor (the first scheme) agreed with
+#: float32 on 94 % of advocacy labels; per channel agrees on 98 % at the same speed.
+INT8_TAG = "int8pc"
 
 #: Metadata keys of ``graph.onnx``: its layout and the sha256 of the weights it runs.
 META_FORMAT = "grapevine.graph_format"
@@ -258,24 +266,116 @@ class OnnxRunner:
         return np.asarray(self.session.run(None, feeds)[0], dtype=np.float64)
 
 
-def quantize(graph: Path, folder: Path, path: Path) -> Path:
-    """Write the model (graph and weights) with int8 dynamic quantisation to ``path``.
+class RowRunner:
+    """Runs an int8 session on one text at a time, as many texts at once as there are workers.
 
-    The exported graph feeds each linear layer through a Transpose of its weight; ONNX
-    Runtime's basic optimisation folds those into initializers first, since the quantiser
-    only quantises a MatMul whose weight is an initializer. Written to a temporary name and
-    renamed, so concurrent workers never read half a file.
+    Why one at a time: dynamic quantisation picks each activation's int8 range from the whole
+    input tensor, so in a batch a text's numbers depended on its batch-mates (and their
+    padding): judged 64 at a time instead of alone, 2.7 % of advocacy labels changed, and a
+    backfill did not end in the nightly state. Alone, a text always gets the same answer.
+    Why in parallel: a single short text keeps two intra-op threads waiting on each other, so
+    each worker runs one text on one thread (the session's ``run`` releases the GIL). On 2
+    cores that is 90 % of the batched int8 speed and about twice float32's.
     """
+
+    def __init__(self, session: Any, workers: int) -> None:
+        self.session = session
+        self.workers = max(1, workers)
+        self._pool = (
+            ThreadPoolExecutor(self.workers, thread_name_prefix="grapevine-onnx")
+            if self.workers > 1
+            else None
+        )
+
+    def _one(self, row: Sequence[int]) -> np.ndarray:
+        ids = np.asarray([row], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        return np.asarray(self.session.run(None, feeds)[0][0])
+
+    def run(self, rows: Sequence[Sequence[int]]) -> np.ndarray:
+        """The graph's output row of each token-id row, stacked in input order."""
+        if self._pool is None or len(rows) < 2:
+            return np.stack([self._one(r) for r in rows])
+        return np.stack(list(self._pool.map(self._one, rows)))
+
+
+class RowwiseOnnxRunner(OnnxRunner):
+    """:class:`OnnxRunner`'s interface over a :class:`RowRunner`: logits of a batch, each
+    row computed alone."""
+
+    def __init__(self, runner: RowRunner) -> None:
+        super().__init__(runner.session)
+        self.rows = runner
+
+    def logits(self, batch: list[list[int]]) -> np.ndarray:
+        return np.asarray(self.rows.run(batch), dtype=np.float64)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, which containers and ``taskset``
+    narrow), not every core of the host."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def quantize(graph: Path, folder: Path, path: Path) -> Path:
+    """Write the model (graph and weights) with int8 dynamic quantisation to ``path``."""
+    weights = load_weights(folder)
+    return quantize_bound(graph, list(weights), list(weights.values()), path)
+
+
+class _QuietQuantiser(logging.Filter):
+    """Drops the quantiser's advice to pre-process models, logged on the root logger at every
+    call: it is about calibration-based static quantisation, which we do not use."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
+def quantize_bound(graph: Path, names: list[str], arrays: list[np.ndarray], path: Path) -> Path:
+    """Write ``graph`` with the weights ``names``/``arrays`` bound, int8-quantised, to ``path``.
+
+    Dynamic quantisation with one scale per output channel (:data:`INT8_TAG`). The exported
+    graphs feed each linear layer through a Transpose of its weight; ONNX Runtime's basic
+    optimisation folds those into initializers first, since the quantiser only quantises a
+    MatMul whose weight is an initializer. Written to a temporary name and renamed, so
+    concurrent workers never read half a file.
+    """
+    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         folded = Path(tmp) / "model.onnx"
-        session(graph, folder, level="basic", save_to=folded)
+        opts = _options(level="basic")
+        opts.optimized_model_filepath = str(folded)
+        values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays]
+        opts.add_external_initializers(names, values)
+        try:
+            ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime's errors derive from Exception only
+            raise ModelError(
+                f"{graph} does not fit its weights: {exc}", hint=rebuild_hint(graph.parent)
+            ) from exc
         final = Path(tmp) / "model.int8.onnx"
-        quantize_dynamic(str(folded), str(final), weight_type=QuantType.QInt8)
+        quiet = _QuietQuantiser()
+        logging.getLogger().addFilter(quiet)
+        try:
+            quantize_dynamic(str(folded), str(final), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.getLogger().removeFilter(quiet)
         final.replace(path)
     return path
+
+
+def int8_runner(path: Path, workers: int | None = None) -> RowRunner:
+    """A quantised graph written by :func:`quantize_bound`, run one text at a time on
+    ``workers`` single-threaded workers (default: every usable core)."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), _options(1), providers=["CPUExecutionProvider"])
+    return RowRunner(session, workers or usable_cores())
 
 
 def onnx_runner(
@@ -284,18 +384,14 @@ def onnx_runner(
     """A runner for the model in ``folder``: its shipped graph with its weights bound.
 
     float32 binds the weights in memory at each load (a few tenths of a second); int8 is
-    quantised once into the cache (``<name>-<weights hash>-int8.onnx``, about 19 MB), so it
-    needs a writable cache.
+    quantised once into the cache (``<name>-<weights hash>-int8pc.onnx``, about 19 MB), so it
+    needs a writable cache (``OSError`` otherwise).
     """
     graph = graph_path(folder, cache_dir=cache_dir)
     if not int8:
         return OnnxRunner(*session(graph, folder))
-    import onnxruntime as ort
-
-    path = (cache_dir or default_cache_dir()) / f"{cfg.name}-{weights_hash(folder)}-int8.onnx"
+    path = (cache_dir or default_cache_dir()) / f"{cfg.name}-{weights_hash(folder)}-{INT8_TAG}.onnx"
     if not path.exists():
         log.info("quantising %s to int8 (first use of these weights)", path.name)
         quantize(graph, folder, path)
-    return OnnxRunner(
-        ort.InferenceSession(str(path), _options(), providers=["CPUExecutionProvider"])
-    )
+    return RowwiseOnnxRunner(int8_runner(path))

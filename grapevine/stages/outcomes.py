@@ -80,7 +80,7 @@ class OutcomesSummary:
 def load_embedder(settings: Settings) -> SentenceEmbedder:
     from nlp.embed import load_embedder as load
 
-    return load(settings.outcome_embedder)
+    return load(settings.outcome_embedder, int8=settings.model_precision == "int8")
 
 
 def mask(text: str, spans: Sequence[tuple[int, int]], terms: Sequence[str] = ()) -> str:

@@ -71,7 +71,8 @@ def test_order_is_preserved_across_length_sorting(sentiment) -> None:
 
 
 def _same(got: list[Prediction], alone: list[Prediction]) -> None:
-    """Equal up to float noise (a batch pads to its longest row: ~1e-9 in the probabilities)."""
+    """Equal up to float noise (float32 pads a batch to its longest row: ~1e-9 in the
+    probabilities; int8 runs every text alone, so its batch-mates never matter)."""
     assert [(p.label, p.lang) for p in got] == [(p.label, p.lang) for p in alone]
     for a, b in zip(got, alone, strict=True):
         assert all(math.isclose(a.probs[k], b.probs[k], abs_tol=1e-6) for k in b.probs)
@@ -89,6 +90,7 @@ def test_identical_inputs_are_judged_once(sentiment, advocacy, monkeypatch) -> N
     storm = ["RT @a: never buying from them again, broke in a week"] * 30 + ["I love it!"] * 5
     preds = sentiment.classify(storm)
     assert seen == [2]
+    assert all(p == preds[0] for p in preds[:30]) and all(p == preds[30] for p in preds[30:])
     _same(preds[:30], sentiment.classify(storm[:1]) * 30)
     _same(preds[30:], sentiment.classify(["I love it!"]) * 5)
     text = "Switched from Globex to Acme, best decision ever"
@@ -99,6 +101,7 @@ def test_identical_inputs_are_judged_once(sentiment, advocacy, monkeypatch) -> N
     seen.clear()
     got = advocacy.classify(items)
     assert seen == [2]
+    assert all(p == got[0] for p in got[:4]) and all(p == got[4] for p in got[4:])
     _same(got[:4], advocacy.classify(items[:1]) * 4)
     _same(got[4:], advocacy.classify(items[4:5]) * 4)
     assert got[0].probs != got[4].probs  # another target, another input

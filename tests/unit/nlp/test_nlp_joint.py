@@ -67,7 +67,7 @@ def post_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_post_pooling_gives_a_reply_its_own_sentiment_in_the_pass(post_folder: Path) -> None:
-    joint = JointMiniLM(post_folder)
+    joint = JointMiniLM(post_folder, backend="onnx")
     assert joint.reply_sentiment_in_pass
     reply = ITEMS[3]
     other_parent = AdvocacyInput(reply.text, reply.brand, context="Voltera is the best, love it")
@@ -99,7 +99,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def test_one_pass_gives_calibrated_advocacy_and_the_posts_sentiment(joint_folder: Path) -> None:
-    joint = JointMiniLM(joint_folder)
+    joint = JointMiniLM(joint_folder, backend="onnx")
     logits = _torch_logits(joint_folder, [model_input(i) for i in ITEMS])
     assert logits.shape == (len(ITEMS), 6)
     want_adv = _softmax((logits[:, :3] + np.array([-0.3, 0.2, 0.0])) / 1.5)
@@ -114,7 +114,7 @@ def test_one_pass_gives_calibrated_advocacy_and_the_posts_sentiment(joint_folder
 
 
 def test_sentiment_view_reads_the_plain_post(joint_folder: Path) -> None:
-    joint = JointMiniLM(joint_folder)
+    joint = JointMiniLM(joint_folder, backend="onnx")
     texts = ["I absolutely love this, best day ever! 😍", "worst service ever, I hate it"]
     want = _softmax(_torch_logits(joint_folder, [normalise(t) for t in texts])[:, 3:])
     got = joint.sentiment.classify(texts)
@@ -127,7 +127,7 @@ def test_sentiment_view_reads_the_plain_post(joint_folder: Path) -> None:
 
 
 def test_unsupported_language_is_not_guessed_by_either_head(joint_folder: Path) -> None:
-    joint = JointMiniLM(joint_folder)
+    joint = JointMiniLM(joint_folder, backend="onnx")
     item = AdvocacyInput("ich liebe mein Fahrrad von Acme sehr, wirklich toll", "Acme")
     ((adv, sent),) = joint.classify_joint([item])
     assert adv.label == sent.label == "unsupported" and adv.probs == sent.probs == {}
@@ -175,7 +175,7 @@ def _reply_item() -> WorkItem:
 
 
 def test_classify_stage_runs_one_pass_per_mention(joint_folder: Path) -> None:
-    joint = JointMiniLM(joint_folder)
+    joint = JointMiniLM(joint_folder, backend="onnx")
     spy = _PassCounter(joint)
     acme, globex = Mention(1, "Acme Air", 0, 8), Mention(2, "Globex", 32, 38)
     items = [
@@ -205,7 +205,7 @@ def test_classify_stage_runs_one_pass_per_mention(joint_folder: Path) -> None:
 
 
 def test_post_pooling_model_needs_no_extra_pass_for_replies(post_folder: Path) -> None:
-    joint = JointMiniLM(post_folder)
+    joint = JointMiniLM(post_folder, backend="onnx")
     spy = _PassCounter(joint)
     labels = classify_joint_items([_reply_item()], joint)
     assert spy.rows == 1

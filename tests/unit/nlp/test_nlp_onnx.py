@@ -31,8 +31,8 @@ POSTS = [
     "",
 ]
 ITEMS = [
-    AdvocacyInput("Acme Air is so much better than Globex", "Acme Air", 0, 8, ((25, 31),)),
-    AdvocacyInput("Acme Air is so much better than Globex", "Globex", 25, 31, ((0, 8),)),
+    AdvocacyInput("Acme Air is so much better than Globex", "Acme Air", 0, 8, ((32, 38),)),
+    AdvocacyInput("Acme Air is so much better than Globex", "Globex", 32, 38, ((0, 8),)),
     AdvocacyInput("@AcmeAir I am never flying with you guys again", "Acme Air"),
     AdvocacyInput("Acme Air, is the lounge open in Denver? Thanks!", "Acme Air"),
     AdvocacyInput("ugh, mine did exactly that too", "Voltera", context="My Voltera swelled"),
@@ -67,15 +67,28 @@ def _run_without_torch(body: str) -> dict[str, object]:
 def test_onnx_predictions_equal_torch(
     task: str, sentiment: Classifier, advocacy: Classifier
 ) -> None:
+    """The float32 graph computes what torch computes; the default int8 graph (what the
+    pipeline runs) gives the same labels on these clear cases, its probabilities close."""
     pytest.importorskip("torch")
-    onnx = sentiment if task == "sentiment" else advocacy
+    default = sentiment if task == "sentiment" else advocacy
     items = POSTS if task == "sentiment" else ITEMS
+    onnx = open_model(task, DEFAULT_MODELS[task], backend="onnx")
     reference = open_model(task, DEFAULT_MODELS[task], backend="torch")
     assert onnx.version == reference.version.removesuffix("-torch") + "-onnx"
-    for a, b in zip(onnx.classify(items), reference.classify(items), strict=True):
+    assert default.version == onnx.version + "-int8pc"
+    exact = onnx.classify(items)
+    for a, b in zip(exact, reference.classify(items), strict=True):
         assert a.label == b.label
         assert set(a.probs) == set(b.probs)
         assert all(abs(a.probs[k] - b.probs[k]) < 1e-4 for k in a.probs), (a, b)
+    batched = default.classify(items)
+    # int8 runs each text alone: what else is in the batch never changes its numbers.
+    assert [default.classify([i])[0] for i in items] == batched
+    for a, b in zip(batched, exact, strict=True):
+        top, second = sorted(b.probs.values(), reverse=True)[:2]
+        assert a.label == b.label or top - second < 0.1, (a, b)  # a borderline case may flip
+        assert set(a.probs) == set(b.probs)
+        assert all(abs(a.probs[k] - b.probs[k]) < 0.1 for k in a.probs), (a, b)
 
 
 def test_classify_runs_without_torch(
@@ -99,9 +112,9 @@ out = {{
 }}
 joint = nlp.load_joint(settings)
 out["joint"] = [[a.label, s.label] for a, s in joint.classify_joint(items)]
-int8 = open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="onnx-int8",
+fp32 = open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="onnx",
                   cache_dir=Path({str(tmp_path)!r}))
-out["int8"] = [int8.version, [p.label for p in int8.classify({POSTS!r})]]
+out["float32"] = [fp32.version, [p.label for p in fp32.classify({POSTS!r})]]
 try:
     open_model("sentiment", DEFAULT_MODELS["sentiment"], backend="torch")
     out["torch_backend"] = "loaded"
@@ -129,10 +142,11 @@ out["asked"] = _Block.asked
     assert isinstance(joint, list)
     assert [a for a, _ in joint] == [p.label for p in here["advocacy"]]
     assert {s for _, s in joint} <= {"negative", "neutral", "positive", "unsupported"}
-    int8 = out["int8"]
-    assert isinstance(int8, list)
-    assert int8[0] == sentiment.version + "-int8"
-    assert len(int8[1]) == len(POSTS)
+    fp32 = out["float32"]
+    assert isinstance(fp32, list)
+    assert sentiment.version.endswith("-onnx-int8pc")  # the default, quantised without torch
+    assert fp32[0] == sentiment.version.removesuffix("-int8pc")
+    assert len(fp32[1]) == len(POSTS)
 
 
 def test_missing_graph_without_torch_is_a_clear_error(tmp_path: Path) -> None:
@@ -245,7 +259,7 @@ def test_saving_a_model_writes_its_graph(tmp_path: Path) -> None:
     folder = tmp_path / "trained"
     save_model(StanceNet(cfg), cfg, folder)
     assert graph_problem(folder) is None
-    onnx = MiniLMClassifier(folder)
+    onnx = MiniLMClassifier(folder, backend="onnx")
     reference = MiniLMClassifier(folder, backend="torch")
     for a, b in zip(onnx.classify(ITEMS), reference.classify(ITEMS), strict=True):
         assert a.label == b.label
