@@ -10,6 +10,8 @@ from warehouse.engine import make_engine
 
 #: Every table that holds data, in an order TRUNCATE … CASCADE accepts.
 DATA_TABLES = (
+    "stage_state",
+    "change_log",
     "alerts",
     "outcome_daily",
     "post_outcomes",

@@ -318,11 +318,16 @@ WHERE posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash
 RETURNING (xmax = 0) AS inserted
 """
 
-# Mentions: drop the ones the new text no longer has, then upsert the current set.
+# Mentions: drop the ones the new text no longer has, then upsert the current set. Inherited
+# mentions (a reply judged toward its thread's brand) are not the text's: the thread pass that
+# ends every load (warehouse.threads) keeps them right. Dropping them here only for that pass to
+# add them back rewrote every reloaded reply's row, so a rerun of an unchanged file looked like
+# a change to everything downstream (warehouse.changes).
 _DROP_STALE_MENTIONS = """
 DELETE FROM post_brands pb
 USING posts p, _stage_posts s
 WHERE pb.post_id = p.id AND p.source = s.source AND p.source_id = s.source_id
+  AND NOT pb.inherited
   AND NOT EXISTS (
       SELECT 1 FROM _stage_mentions m
       WHERE m.source = s.source AND m.source_id = s.source_id

@@ -432,6 +432,33 @@ class OutcomeDailyRow(Base):
     computed_at: Mapped[datetime] = _stamp()
 
 
+class ChangeLogRow(Base):
+    """One row per statement that changed a watched table (a trigger writes it in the writer's
+    transaction), summed per table by ``warehouse.changes``: what tells a stage that nothing it
+    reads changed since it last ran, so a rerun can skip the work. Rows are appended, never
+    updated, so concurrent writers never wait on each other; ``changes`` lets compaction fold
+    many rows into one without changing the sums."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    table_name: Mapped[str] = mapped_column(Text)
+    changes: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("1"))
+    logged_at: Mapped[datetime] = _stamp()
+
+
+class StageStateRow(Base):
+    """What a stage last computed for a scope (its window and settings), and the change sums
+    of the tables it reads before and after: equal sums now mean the same result."""
+
+    __tablename__ = "stage_state"
+
+    stage: Mapped[str] = mapped_column(Text, primary_key=True)
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    done_at: Mapped[datetime] = _stamp()
+
+
 def _table(row: type[Base]) -> Table:
     return Base.metadata.tables[row.__tablename__]
 
@@ -448,6 +475,8 @@ OUTCOME_VERSIONS = _table(OutcomeVersionRow)
 POST_EMBEDDINGS = _table(PostEmbeddingRow)
 POST_OUTCOMES = _table(PostOutcomeRow)
 OUTCOME_DAILY = _table(OutcomeDailyRow)
+CHANGE_LOG = _table(ChangeLogRow)
+STAGE_STATE = _table(StageStateRow)
 
 
 def written_columns(table: Table, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -117,12 +117,24 @@ def _alert_channels(settings: Settings) -> str:
     return str(settings.data_dir / "alerts.log")
 
 
+def _since(stamp: str) -> str:
+    """A stored ``done_at`` as a user reads it (to the second, its own offset)."""
+    return stamp.split(".")[0]
+
+
 def print_report(summary: Mapping[str, Any], settings: Settings) -> None:
-    out.console.print(f"[bold]report: {summary['path']}[/]")
+    unchanged = summary.get("unchanged_since")
+    note = f" (unchanged: nothing new since {_since(unchanged)})" if unchanged else ""
+    out.console.print(f"[bold]report: {summary['path']}[/]{note}")
 
 
 def print_metrics(summary: Mapping[str, Any], settings: Settings) -> None:
-    if summary.get("first_day"):
+    if summary.get("unchanged_since"):
+        out.console.print(
+            f"metrics: unchanged for {summary['first_day']} to {summary['end_day']} (excl.):"
+            f" nothing they are computed from changed since {_since(summary['unchanged_since'])}"
+        )
+    elif summary.get("first_day"):
         out.console.print(
             f"metrics: {summary['rows']:,} rows for {summary['first_day']} to "
             f"{summary['end_day']} (excl.)"

@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages.base import Progress, Summary
+from warehouse import changes
 from warehouse import outcomes as store
 from warehouse.engine import analyze_changed
 
@@ -348,6 +349,32 @@ def _store_unsupported(engine: Engine, post_ids: Sequence[int]) -> None:
         )
 
 
+#: What the outcome day counts are computed from, and what they write.
+DAILY_INPUTS = (
+    "brands",
+    "posts",
+    "post_brands",
+    "classifications",
+    "model_versions",
+    "outcomes",
+    "post_outcomes",
+)
+DAILY_OUTPUTS = ("outcome_daily",)
+
+
+def _recompute_daily(engine: Engine, days: Window, tz: str) -> int:
+    """Recompute the brand x outcome x day counts of ``days``, unless nothing they are
+    computed from changed since they last were (``warehouse.changes``): 0 rows then."""
+    scope = changes.scope_key(since=days.since, until=days.until, tz=tz)
+    before, done = changes.check(engine, "outcome_daily", scope, DAILY_INPUTS, DAILY_OUTPUTS)
+    if done is not None:
+        return 0
+    with engine.begin() as conn:
+        rows = store.recompute_outcome_daily(conn, days.since, days.until, tz)
+    changes.record(engine, "outcome_daily", scope, before)
+    return rows
+
+
 def _top(engine: Engine, n: int = 5) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         current = store.current_outcomes(conn)
@@ -407,10 +434,7 @@ def run(
     _store_unsupported(engine, unsupported)
     # A discovery re-assigns history: every day's counts change, not only the window's.
     days = Window() if summary.discovered else window
-    with engine.begin() as conn:
-        summary.daily_rows = store.recompute_outcome_daily(
-            conn, days.since, days.until, settings.timezone
-        )
+    summary.daily_rows = _recompute_daily(engine, days, settings.timezone)
     analyze_changed(
         engine,
         store.changed_tables(
