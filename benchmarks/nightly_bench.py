@@ -884,7 +884,9 @@ def run_variant(
                         local,
                         [folder / file],
                         posts,
-                        folder / f"{name}-{scenario}.html",
+                        # one path, as a rerun of `grapevine run` writes its report: the no-op
+                        # may then keep the file the incremental night wrote
+                        folder / f"{name}.html",
                         backends,
                         name=scenario,
                         statistics=statistics,

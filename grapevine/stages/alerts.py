@@ -7,6 +7,7 @@ when the stage is re-run; deliveries that failed stay pending and are retried on
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages.base import Summary
 from warehouse import alerts as store
+from warehouse import changes
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,58 @@ def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = F
     window, store them once, and notify pending alerts.
 
     ``dry_run`` detects and reports only: nothing is stored or sent.
+
+    When nothing the detection reads changed since it last ran for the same window and
+    settings (``warehouse.changes``), it is not run again: it would find the same alerts, which
+    exist already. Pending deliveries are retried either way.
     """
+    if dry_run:
+        return _detect(engine, settings, window)[0] | {
+            "dry_run": True,
+            "new_alert_ids": [],
+            "delivered": 0,
+            "failed": 0,
+            "errors": [],
+        }
+    scope = changes.scope_key(
+        since=window.since,
+        until=window.until,
+        settings=hashlib.sha256(settings.model_dump_json().encode()).hexdigest(),
+    )
+    before, done = changes.check(engine, "alerts", scope, INPUTS, OUTPUTS)
+    channels = channels_from_settings(settings)
+    if done is not None:
+        sent = deliver_pending(engine, channels)
+        unchanged = {"unchanged_since": str(changes.done_at(done))}
+        return dict(done["result"]) | {"dry_run": False, "new_alert_ids": [], **sent, **unchanged}
+    result, found = _detect(engine, settings, window)
+    with engine.begin() as conn:
+        new_ids = store.insert_alerts(conn, found)
+    sent = deliver_pending(engine, channels)
+    changes.record(engine, "alerts", scope, before, result=result)
+    return result | {"dry_run": False, "new_alert_ids": new_ids, **sent}
+
+
+#: What the alert test and its drivers read, and what the stage writes.
+INPUTS = (
+    "brands",
+    "posts",
+    "post_brands",
+    "classifications",
+    "model_versions",
+    "brand_daily_metrics",
+    "outcomes",
+    "outcome_versions",
+    "post_outcomes",
+    "outcome_daily",
+)
+OUTPUTS = ("alerts",)
+
+
+def _detect(
+    engine: Engine, settings: Settings, window: Window
+) -> tuple[dict[str, Any], list[store.NewAlert]]:
+    """The alerts of the window with their drivers, and the summary that describes them."""
     found, coverage = detect_alerts(engine, settings, window.since, window.until)
     found = with_drivers(engine, settings, found)
     spikes = [a for a in found if a.kind == store.KIND_BADVOCACY_SPIKE]
@@ -118,16 +171,4 @@ def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = F
         "found": [_found(a) for a in spikes[:50]],
         "surges_found": [_found(a) for a in surges[:50]],
     }
-    if dry_run:
-        return result | {
-            "dry_run": True,
-            "new_alert_ids": [],
-            "delivered": 0,
-            "failed": 0,
-            "errors": [],
-        }
-    channels = channels_from_settings(settings)
-    with engine.begin() as conn:
-        new_ids = store.insert_alerts(conn, found)
-    sent = deliver_pending(engine, channels)
-    return result | {"dry_run": False, "new_alert_ids": new_ids, **sent}
+    return result, found

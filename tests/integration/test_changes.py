@@ -183,3 +183,23 @@ def test_rerunning_the_same_file_changes_nothing_and_skips_the_derived_work(
     assert _sums(engine) == sums
     assert "metrics: unchanged" in again.output and "(unchanged: nothing new since" in again.output
     assert report.read_bytes() == written
+
+
+def test_alert_detection_is_not_redone_when_nothing_changed(
+    engine: Engine, settings: Settings
+) -> None:
+    from grapevine.stages import alerts
+
+    ids = _seed(engine)
+    metrics.run(engine, settings, Window())
+    first = alerts.run(engine, settings, Window())
+    assert "unchanged_since" not in first
+    again = alerts.run(engine, settings, Window())
+    assert again["unchanged_since"] and again["new_alert_ids"] == []
+    for key in ("windows_tested", "windows_untested", "coverage", "alerts_found", "found"):
+        assert again[key] == first[key], key
+    add_posts(engine, [P(at(START, 9), ["Acme"], {"Acme": "badvocacy"}, source_id="late")], ids)
+    metrics.run(engine, settings, Window())
+    assert "unchanged_since" not in alerts.run(engine, settings, Window())
+    # a dry run always detects, and leaves no state behind
+    assert "unchanged_since" not in alerts.run(engine, settings, Window(), dry_run=True)
