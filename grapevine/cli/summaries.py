@@ -118,8 +118,13 @@ def _alert_channels(settings: Settings) -> str:
 
 
 def _since(stamp: str) -> str:
-    """A stored ``done_at`` as a user reads it (to the second, its own offset)."""
-    return stamp.split(".")[0]
+    """A stored ``done_at`` as a user reads it: to the second, in UTC, saying so."""
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return stamp
 
 
 def print_report(summary: Mapping[str, Any], settings: Settings) -> None:
