@@ -174,29 +174,31 @@ class MiniLMClassifier(_BatchedClassifier):
         self.temperature = float(self.cfg.temperature)
         self.runner: Any = None
         self.model: Any = None
-        if backend == "onnx-int8":
-            try:
-                from nlp.onnx_backend import onnx_runner
-
-                self.runner = onnx_runner(folder, self.cfg, int8=True, cache_dir=cache_dir)
-            except OSError as exc:
-                log.warning("cannot write the int8 graph (%s); running float32 instead", exc)
-                backend = "onnx"
-            except ImportError as exc:
-                log.warning("ONNX Runtime unavailable (%s); trying torch-int8", exc)
-                backend = "torch-int8"
-        if backend == "onnx":
-            try:
-                from nlp.onnx_backend import onnx_runner
-
-                self.runner = onnx_runner(folder, self.cfg, int8=False, cache_dir=cache_dir)
-            except ImportError as exc:
-                log.warning("ONNX Runtime unavailable (%s); trying torch-int8", exc)
-                backend = "torch-int8"
+        if backend.startswith("onnx"):
+            backend = self._load_onnx(folder, backend, cache_dir)
         if self.runner is None:
             backend = self._load_torch(folder, backend)
         self.backend = backend
         self.version = f"{self.cfg.name}-{model_digest(folder, self.cfg)}-{version_tag(backend)}"
+
+    def _load_onnx(self, folder: Path, backend: str, cache_dir: Path | None) -> str:
+        """Load the runner for ``onnx``/``onnx-int8``; the backend it got. An int8 graph that
+        cannot be written to the cache means float32; no ONNX Runtime (or a float32 graph
+        that cannot be had) means ``torch-int8``."""
+        try:
+            from nlp.onnx_backend import onnx_runner
+
+            if backend == "onnx-int8":
+                try:
+                    self.runner = onnx_runner(folder, self.cfg, int8=True, cache_dir=cache_dir)
+                    return backend
+                except OSError as exc:
+                    log.warning("cannot write the int8 graph (%s); running float32 instead", exc)
+            self.runner = onnx_runner(folder, self.cfg, int8=False, cache_dir=cache_dir)
+            return "onnx"
+        except (ImportError, OSError) as exc:
+            log.warning("ONNX Runtime unavailable (%s); trying torch-int8", exc)
+            return "torch-int8"
 
     def _load_torch(self, folder: Path, backend: str) -> str:
         """Load the torch model for the ``torch``/``torch-int8`` backends; the backend it got."""

@@ -223,34 +223,37 @@ def _options(threads: int | None = None, level: str = "all") -> Any:
 
 
 def session(
-    graph: Path,
-    folder: Path,
-    *,
-    threads: int | None = None,
-    level: str = "all",
-    save_to: Path | None = None,
+    graph: Path, folder: Path, *, threads: int | None = None
 ) -> tuple[Any, tuple[object, ...]]:
     """An ``onnxruntime.InferenceSession`` of ``graph`` with the folder's weights bound, and
-    the buffers it reads them from (keep them as long as the session).
+    the buffers it reads them from (keep them as long as the session)."""
+    weights = load_weights(folder)
+    sess, values = _bound_session(
+        graph,
+        list(weights),
+        list(weights.values()),
+        _options(threads),
+        problem=f"{graph} does not fit the weights of {folder}",
+        hint=rebuild_hint(folder),
+    )
+    return sess, (weights, values)
 
-    ``level``: ONNX Runtime's graph optimisation (``all`` or ``basic``); ``save_to`` writes
-    the optimised model with its weights (for the int8 quantiser).
-    """
+
+def _bound_session(
+    graph: Path, names: list[str], arrays: list[np.ndarray], opts: Any, *, problem: str, hint: str
+) -> tuple[Any, list[Any]]:
+    """A session of ``graph`` with ``arrays`` bound in memory as the initializers ``names``,
+    and the values it reads them from; a graph that does not take them is a ``ModelError``
+    (``problem``: what to say, ``hint``: how to fix it)."""
     import onnxruntime as ort
 
-    opts = _options(threads, level)
-    if save_to is not None:
-        opts.optimized_model_filepath = str(save_to)
-    weights = load_weights(folder)
-    values = [ort.OrtValue.ortvalue_from_numpy(a) for a in weights.values()]
-    opts.add_external_initializers(list(weights), values)
+    values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays]
+    opts.add_external_initializers(names, values)
     try:
         sess = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's errors derive from Exception only
-        raise ModelError(
-            f"{graph} does not fit the weights of {folder}: {exc}", hint=rebuild_hint(folder)
-        ) from exc
-    return sess, (weights, values)
+        raise ModelError(f"{problem}: {exc}", hint=hint) from exc
+    return sess, values
 
 
 class OnnxRunner:
@@ -342,22 +345,21 @@ def quantize_bound(graph: Path, names: list[str], arrays: list[np.ndarray], path
     MatMul whose weight is an initializer. Written to a temporary name and renamed, so
     concurrent workers never read half a file.
     """
-    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         folded = Path(tmp) / "model.onnx"
         opts = _options(level="basic")
-        opts.optimized_model_filepath = str(folded)
-        values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays]
-        opts.add_external_initializers(names, values)
-        try:
-            ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime's errors derive from Exception only
-            raise ModelError(
-                f"{graph} does not fit its weights: {exc}", hint=rebuild_hint(graph.parent)
-            ) from exc
+        opts.optimized_model_filepath = str(folded)  # written when the session is built
+        _bound_session(
+            graph,
+            names,
+            arrays,
+            opts,
+            problem=f"{graph} does not fit its weights",
+            hint=rebuild_hint(graph.parent),
+        )
         final = Path(tmp) / "model.int8.onnx"
         quiet = _QuietQuantiser()
         logging.getLogger().addFilter(quiet)

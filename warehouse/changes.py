@@ -34,6 +34,25 @@ from sqlalchemy import Connection, Engine, text
 #: change_log rows kept before :func:`compact` folds them into one per table.
 COMPACT_AFTER = 10_000
 
+#: The tables migration 0009 put triggers on (it keeps its own frozen copy, as migrations do):
+#: everything a stage reads to compute what it stores or writes out.
+WATCHED = (
+    "brands",
+    "posts",
+    "post_brands",
+    "classifications",
+    "model_versions",
+    "brand_daily_metrics",
+    "alerts",
+    "quarantine",
+    "outcome_discoveries",
+    "outcomes",
+    "outcome_versions",
+    "post_embeddings",
+    "post_outcomes",
+    "outcome_daily",
+)
+
 
 def versions(conn: Connection) -> dict[str, int]:
     """The change sum of every watched table that has changed at least once."""
@@ -44,7 +63,8 @@ def versions(conn: Connection) -> dict[str, int]:
 
 
 def scope_key(**parts: Any) -> str:
-    """A stable scope string from its parts (JSON, keys sorted; long values hashed)."""
+    """A stable scope string from its parts (JSON, keys sorted; hashed when long, e.g. a
+    whole settings dump)."""
     raw = json.dumps(parts, sort_keys=True, default=str)
     return raw if len(raw) <= 200 else "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 

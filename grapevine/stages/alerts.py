@@ -7,7 +7,6 @@ when the stage is re-run; deliveries that failed stay pending and are retried on
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -120,7 +119,7 @@ def run(engine: Engine, settings: Settings, window: Window, *, dry_run: bool = F
     scope = changes.scope_key(
         since=window.since,
         until=window.until,
-        settings=hashlib.sha256(settings.model_dump_json().encode()).hexdigest(),
+        settings=settings.model_dump(mode="json"),
     )
     before, done = changes.check(engine, "alerts", scope, INPUTS, OUTPUTS)
     channels = channels_from_settings(settings)

@@ -203,3 +203,16 @@ def test_alert_detection_is_not_redone_when_nothing_changed(
     assert "unchanged_since" not in alerts.run(engine, settings, Window())
     # a dry run always detects, and leaves no state behind
     assert "unchanged_since" not in alerts.run(engine, settings, Window(), dry_run=True)
+
+
+def test_every_table_the_code_watches_has_its_triggers(engine: Engine) -> None:
+    with engine.connect() as conn:
+        triggered = set(
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                    " WHERE t.tgname = 'log_insert'"
+                )
+            ).scalars()
+        )
+    assert triggered == set(changes.WATCHED)

@@ -27,7 +27,8 @@ down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: Every table a stage reads to compute something it stores or writes out.
+#: Every table a stage reads to compute something it stores or writes out. Frozen here, as a
+#: migration's content must be; the code reads ``warehouse.changes.WATCHED``.
 WATCHED = (
     "brands",
     "posts",
