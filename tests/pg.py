@@ -10,6 +10,8 @@ from warehouse.engine import make_engine
 
 #: Every table that holds data, in an order TRUNCATE … CASCADE accepts.
 DATA_TABLES = (
+    "classify_queue",
+    "thread_queue",
     "stage_state",
     "change_log",
     "alerts",

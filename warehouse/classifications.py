@@ -119,6 +119,9 @@ _WINDOW = """
   AND p.id > :after_id
   AND (CAST(:last_id AS bigint) IS NULL OR p.id <= CAST(:last_id AS bigint))
 """
+# With candidates (posts read from classify_queue): an index condition on the posts key, so
+# only those posts are probed, whatever the size of the history.
+_CANDIDATES = "  AND p.id = ANY(CAST(:candidates AS bigint[]))\n"
 
 _NEEDS_SENTIMENT = (
     """
@@ -154,24 +157,34 @@ WHERE"""
 """
 )
 
+
 # The next ``limit`` pending post ids after ``after_id``. Each branch is cut at ``limit``
 # distinct ids before the union, so the union's first ``limit`` ids are exactly the first
 # ``limit`` pending ones.
-PENDING_IDS_PAGE = f"""
-(SELECT id FROM ({_NEEDS_SENTIMENT}) s ORDER BY id LIMIT :limit)
+def _page_sql(candidates: bool = False) -> str:
+    extra = _CANDIDATES if candidates else ""
+    return f"""
+(SELECT id FROM ({_NEEDS_SENTIMENT}{extra}) s ORDER BY id LIMIT :limit)
 UNION
-(SELECT id FROM ({_NEEDS_ADVOCACY}) a ORDER BY id LIMIT :limit)
+(SELECT id FROM ({_NEEDS_ADVOCACY}{extra}) a ORDER BY id LIMIT :limit)
 ORDER BY id
 LIMIT :limit
 """
 
+
 # Every pending id in the window (for cutting fan-out ranges): one pass, no limit.
-_PENDING_IDS = f"""
-{_NEEDS_SENTIMENT}
+def _ids_sql(candidates: bool = False) -> str:
+    extra = _CANDIDATES if candidates else ""
+    return f"""
+{_NEEDS_SENTIMENT}{extra}
 UNION
-{_NEEDS_ADVOCACY}
+{_NEEDS_ADVOCACY}{extra}
 ORDER BY id
 """
+
+
+PENDING_IDS_PAGE = _page_sql()
+_PENDING_IDS = _ids_sql()
 
 # What is missing for a page of ids already known to be pending: the same LATERAL probes, so
 # the work is a few index lookups per post of the page, whatever the size of the history.
@@ -233,8 +246,10 @@ def pending_work(
     after_id: int = 0,
     last_id: int | None = None,
     limit: int = 1000,
+    candidates: Sequence[int] | None = None,
 ) -> list[WorkItem]:
-    """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label.
+    """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label; with
+    ``candidates``, only among those posts (ids read from :func:`queued_posts`).
 
     Pins the page query's plan with ``SET LOCAL``: ``conn`` must be in a transaction (the
     caller's), which ends the setting with it."""
@@ -248,7 +263,10 @@ def pending_work(
         "advocacy_version": advocacy_version,
     }
     pin_page_plan(conn)
-    ids = conn.execute(text(PENDING_IDS_PAGE), params).scalars().all()
+    if candidates is not None:
+        params["candidates"] = list(candidates)
+    query = PENDING_IDS_PAGE if candidates is None else _page_sql(candidates=True)
+    ids = conn.execute(text(query), params).scalars().all()
     if not ids:
         return []
     rows = conn.execute(
@@ -326,8 +344,10 @@ def pending_ranges(
     sentiment_version: str,
     advocacy_version: str,
     batch_size: int,
+    candidates: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int]]:
-    """``(first_post_id, last_post_id, n_posts)`` chunks of pending posts, for fan-out."""
+    """``(first_post_id, last_post_id, n_posts)`` chunks of pending posts, for fan-out (with
+    ``candidates``: among those posts only)."""
     params: dict[str, Any] = {
         "since": since,
         "until": until,
@@ -336,11 +356,100 @@ def pending_ranges(
         "sentiment_version": sentiment_version,
         "advocacy_version": advocacy_version,
     }
-    ids = conn.execute(text(_PENDING_IDS), params).scalars().all()
+    query = _PENDING_IDS
+    if candidates is not None:
+        params["candidates"] = list(candidates)
+        query = _ids_sql(candidates=True)
+        pin_page_plan(conn)  # an index lookup per candidate, never a scan of the history
+    ids = conn.execute(text(query), params).scalars().all()
     return [
         (ids[i], ids[min(i + batch_size, len(ids)) - 1], min(batch_size, len(ids) - i))
         for i in range(0, len(ids), batch_size)
     ]
+
+
+# --- the classify queue (migration 0010) -----------------------------------------------------
+# Triggers queue a post when it is inserted, when a mention of it is inserted and when a label
+# of it is deleted: everything that can make a post miss a label for the current models. A new
+# model version makes every post pending, which no trigger sees: sync_queue queues them all once
+# when the versions differ from those the queue was last complete for.
+
+_QUEUE_STATE = ("classify_queue", "versions")
+_QUEUE_LOCK = 0x67766371  # "gvcq": one version check at a time (fan-out batches start together)
+
+_QUEUED = """
+SELECT DISTINCT q.post_id
+FROM classify_queue q JOIN posts p ON p.id = q.post_id
+WHERE (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
+  AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
+  AND (CAST(:first_id AS bigint) IS NULL OR q.post_id >= CAST(:first_id AS bigint))
+  AND (CAST(:last_id AS bigint) IS NULL OR q.post_id <= CAST(:last_id AS bigint))
+ORDER BY q.post_id
+"""
+
+
+def sync_queue(conn: Connection, sentiment_version: str, advocacy_version: str) -> bool:
+    """Make the queue complete for these model versions: on the first run after migration 0010
+    and after a model change, queue every post once (returns True then). In the caller's
+    transaction: commit it before reading the queue."""
+    wanted = {"sentiment": sentiment_version, "advocacy": advocacy_version}
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _QUEUE_LOCK})
+    state = conn.execute(
+        text("SELECT state FROM stage_state WHERE stage = :stage AND scope = :scope"),
+        {"stage": _QUEUE_STATE[0], "scope": _QUEUE_STATE[1]},
+    ).scalar_one_or_none()
+    if state == wanted:
+        return False
+    conn.execute(text("INSERT INTO classify_queue (post_id) SELECT id FROM posts"))
+    conn.execute(
+        text(
+            """
+            INSERT INTO stage_state (stage, scope, state, done_at)
+            VALUES (:stage, :scope, CAST(:state AS jsonb), now())
+            ON CONFLICT (stage, scope)
+            DO UPDATE SET state = EXCLUDED.state, done_at = EXCLUDED.done_at
+            """
+        ),
+        {"stage": _QUEUE_STATE[0], "scope": _QUEUE_STATE[1], "state": json.dumps(wanted)},
+    )
+    return True
+
+
+def queued_posts(
+    conn: Connection,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    first_id: int | None = None,
+    last_id: int | None = None,
+) -> list[int]:
+    """The queued posts of the window (and id range), by id: the only ones that can miss a
+    label once :func:`sync_queue` ran for the current models."""
+    params = {"since": since, "until": until, "first_id": first_id, "last_id": last_id}
+    return list(conn.execute(text(_QUEUED), params).scalars())
+
+
+def queue_rows(conn: Connection, post_ids: Sequence[int]) -> list[int]:
+    """The queue rows of these posts. Read them *before* the posts' work: every change they
+    stand for is then visible to the work, so deleting them afterwards (:func:`dequeue`) loses
+    nothing, and a row queued meanwhile stays for the next run."""
+    if not post_ids:
+        return []
+    return list(
+        conn.execute(
+            text("SELECT id FROM classify_queue WHERE post_id = ANY(CAST(:ids AS bigint[]))"),
+            {"ids": list(post_ids)},
+        ).scalars()
+    )
+
+
+def dequeue(conn: Connection, queue_ids: Sequence[int]) -> None:
+    """Delete these queue rows (their posts' labels are written in the same transaction)."""
+    if queue_ids:
+        conn.execute(
+            text("DELETE FROM classify_queue WHERE id = ANY(CAST(:ids AS bigint[]))"),
+            {"ids": list(queue_ids)},
+        )
 
 
 _MODEL_COLUMNS = written_columns(MODEL_VERSIONS)

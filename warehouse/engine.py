@@ -159,7 +159,14 @@ def database_url(settings: Settings) -> URL:
 
 def make_engine(settings: Settings | None = None, *, url: URL | str | None = None) -> Engine:
     """An engine for the warehouse. Every connection works in UTC, under the statement timeout
-    (``GRAPEVINE_STATEMENT_TIMEOUT_SECONDS``), and its query is cancelled on Ctrl-C or SIGTERM."""
+    (``GRAPEVINE_STATEMENT_TIMEOUT_SECONDS``), without JIT compilation, and its query is
+    cancelled on Ctrl-C or SIGTERM.
+
+    Why no JIT: our queries read at most a few hundred thousand rows, and PostgreSQL's JIT
+    (on by default where the server has LLVM) compiled them for longer than they ran: on a
+    100k-post night the report's brand query spent 2.0 s compiling for 0.4 s of work, and an
+    incremental run paid that in every stage (``benchmarks/nightly_bench.py``, #16).
+    """
     settings = settings or Settings()
     target = normalise_url(url) if isinstance(url, str) else (url or database_url(settings))
     engine = create_engine(target, pool_pre_ping=True, future=True)
@@ -170,6 +177,7 @@ def make_engine(settings: Settings | None = None, *, url: URL | str | None = Non
         with dbapi_conn.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
             cur.execute(f"SET statement_timeout = {timeout_ms}")
+            cur.execute("SET jit = off")
         dbapi_conn.commit()
 
     @event.listens_for(engine, "handle_error")

@@ -90,6 +90,7 @@ class PostRow(Base):
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_thread", "source", "thread_id"),
         Index("ix_posts_author_key", "author_key"),
+        Index("ix_posts_parent", "source", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -457,6 +458,30 @@ class StageStateRow(Base):
     scope: Mapped[str] = mapped_column(Text, primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSONB)
     done_at: Mapped[datetime] = _stamp()
+
+
+class ClassifyQueueRow(Base):
+    """A post that may miss a label (migration 0010's triggers queue new posts, new mentions
+    and deleted labels): what the classify stage reads instead of probing every post. The
+    stage deletes the rows it read once their labels are written."""
+
+    __tablename__ = "classify_queue"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ThreadQueueRow(Base):
+    """A post whose place in a thread or whose direct mentions changed, by its source key (a
+    deleted post still names the replies below it): what the thread pass re-walks."""
+
+    __tablename__ = "thread_queue"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(Text)
 
 
 def _table(row: type[Base]) -> Table:

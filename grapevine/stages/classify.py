@@ -3,6 +3,11 @@
 Entry point: :func:`run`. Composes ``nlp`` (the models) and ``warehouse`` (what is pending,
 where labels go); neither knows the other. Work is derived from the warehouse, so the stage
 is idempotent and resumable, and a new model version simply finds everything pending again.
+
+Only queued posts are looked at (``classify_queue``, filled by triggers when posts, mentions
+or deleted labels arrive; every post once after a model change): finding the work costs
+O(new posts), not O(history) (#16). Whether a queued post still misses a label is decided by
+the same probes as ever, so a post queued twice or already labelled costs one lookup.
 """
 
 from __future__ import annotations
@@ -24,9 +29,13 @@ from warehouse.classifications import (
     SENTIMENT,
     Label,
     WorkItem,
+    dequeue,
     pending_ranges,
     pending_work,
+    queue_rows,
+    queued_posts,
     register_model,
+    sync_queue,
     write_labels,
 )
 from warehouse.engine import analyze_changed
@@ -185,7 +194,8 @@ def count_pending(
     """``(first_post_id, last_post_id, n_posts)`` chunks of posts still missing a label."""
     with engine.begin() as conn:
         inherit_thread_mentions(conn)  # replies judged in their thread count as pending work
-    with engine.connect() as conn:
+        sync_queue(conn, models.sentiment.version, models.advocacy.version)
+    with engine.begin() as conn:  # the probes' plan is pinned for this transaction
         return pending_ranges(
             conn,
             since=since,
@@ -193,6 +203,7 @@ def count_pending(
             sentiment_version=models.sentiment.version,
             advocacy_version=models.advocacy.version,
             batch_size=batch_size,
+            candidates=queued_posts(conn, since=since, until=until),
         )
 
 
@@ -214,37 +225,39 @@ def classify(
         sentiment_model=f"{models.sentiment.name}@{models.sentiment.version}",
         advocacy_model=f"{models.advocacy.name}@{models.advocacy.version}",
     )
-    if first_post_id is None:  # a fan-out batch's count_pending did this for its whole run
-        with engine.begin() as conn:
-            inherit_thread_mentions(conn)
     with engine.begin() as conn:
+        if first_post_id is None:  # a fan-out batch's count_pending did this for its whole run
+            inherit_thread_mentions(conn)
         for task, model in ((SENTIMENT, models.sentiment), (ADVOCACY, models.advocacy)):
             register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})
-    after = (first_post_id - 1) if first_post_id else 0
+        sync_queue(conn, models.sentiment.version, models.advocacy.version)
+    with engine.connect() as conn:
+        queued = queued_posts(
+            conn, since=since, until=until, first_id=first_post_id, last_id=last_post_id
+        )
     written = 0
-    while True:
+    for start in range(0, len(queued), CHUNK):
+        chunk = queued[start : start + CHUNK]
         with engine.begin() as conn:  # the page query's plan is pinned for this transaction
+            read = queue_rows(conn, chunk)  # before the work: see warehouse.classifications
             items = pending_work(
                 conn,
                 since=since,
                 until=until,
                 sentiment_version=models.sentiment.version,
                 advocacy_version=models.advocacy.version,
-                after_id=after,
-                last_id=last_post_id,
-                limit=CHUNK,
+                limit=len(chunk),
+                candidates=chunk,
             )
-        if not items:
-            break
-        labels = classify_items(items, models)
+        labels = classify_items(items, models) if items else []
         with engine.begin() as conn:
             written += write_labels(conn, labels)
+            dequeue(conn, read)
         summary.posts += len(items)
         summary.sentiment_rows += sum(1 for lab in labels if lab.task == SENTIMENT)
         summary.advocacy_rows += sum(1 for lab in labels if lab.task == ADVOCACY)
         summary.unsupported += sum(1 for lab in labels if lab.label == "unsupported")
-        after = items[-1].post_id
-        if progress is not None:
+        if progress is not None and items:
             progress(len(items))
     # Metrics, alerts and the next classify plan against fresh statistics, not an empty table.
     analyze_changed(engine, {"classifications": written})

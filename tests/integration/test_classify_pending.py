@@ -225,3 +225,150 @@ def test_classify_labels_exactly_the_new_posts_then_analyzes(
     models = classify.Models(FakeModel("s", "s-v2"), FakeModel("a", A_V))  # type: ignore[arg-type]
     assert classify.classify(engine, settings, models=models).posts == HISTORY + NEW
     assert analyze_count(engine) == before + 1
+
+
+# --- the classify queue (migration 0010) ------------------------------------------------------
+
+
+def queued(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return classifications.queued_posts(conn, since=None, until=None)
+
+
+def sync(engine: Engine, s_v: str = S_V, a_v: str = A_V) -> bool:
+    with engine.begin() as conn:
+        return classifications.sync_queue(conn, s_v, a_v)
+
+
+def consume(engine: Engine) -> None:
+    """What a classify run does to the queue once its labels are written."""
+    with engine.begin() as conn:
+        rows = classifications.queue_rows(conn, queued(engine))
+        classifications.dequeue(conn, rows)
+
+
+def test_the_queue_holds_every_post_that_can_miss_a_label(
+    seeded: tuple[Engine, list[int]],
+) -> None:
+    engine, new_ids = seeded
+    # The seed's inserts queued every post; the first sync queues them all again (the queue
+    # was never known complete for these versions), the next one does nothing.
+    assert sync(engine) is True
+    assert sync(engine) is False
+    assert len(queued(engine)) == HISTORY + NEW
+    with engine.begin() as conn:  # through the queue: the same ranges as the full probe
+        ranges = classifications.pending_ranges(
+            conn,
+            since=None,
+            until=None,
+            sentiment_version=S_V,
+            advocacy_version=A_V,
+            batch_size=150,
+            candidates=queued(engine),
+        )
+    assert ranges == [(new_ids[0], new_ids[149], 150), (new_ids[150], new_ids[-1], 50)]
+    consume(engine)
+    assert queued(engine) == []
+    with engine.begin() as conn:
+        # a label deleted by hand, and a new mention of an old, labelled post
+        gone = conn.execute(
+            text(
+                "DELETE FROM classifications WHERE id = (SELECT min(id) FROM classifications"
+                " WHERE task = 'sentiment') RETURNING post_id"
+            )
+        ).scalar_one()
+        mentioned = conn.execute(
+            text(
+                "INSERT INTO post_brands (post_id, brand_id)"
+                " SELECT p.id, b.id FROM posts p, brands b"
+                " WHERE NOT EXISTS (SELECT 1 FROM post_brands x"
+                "                   WHERE x.post_id = p.id AND x.brand_id = b.id)"
+                " ORDER BY p.id, b.id LIMIT 1 RETURNING post_id"
+            )
+        ).scalar_one()
+    assert queued(engine) == sorted({gone, mentioned})
+    # a label upserted again (ON CONFLICT DO NOTHING) queues nothing
+    consume(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO classifications (post_id, task, label, model_name, model_version)"
+                " VALUES (:p, 'sentiment', 'neutral', 's', :sv) ON CONFLICT DO NOTHING"
+            ),
+            {"p": mentioned, "sv": S_V},
+        )
+    assert queued(engine) == []
+    # a new model version: every post once more
+    assert sync(engine, a_v="a-v2") is True
+    assert len(queued(engine)) == HISTORY + NEW
+
+
+def test_a_post_queued_while_its_work_runs_stays_queued(
+    seeded: tuple[Engine, list[int]],
+) -> None:
+    engine, new_ids = seeded
+    sync(engine)
+    post = new_ids[0]
+    with engine.begin() as conn:
+        read = classifications.queue_rows(conn, [post])
+    assert read
+    with engine.begin() as conn:  # another writer: a mention added after the rows were read
+        brand = conn.execute(
+            text("INSERT INTO brands (name, slug) VALUES ('Initech', 'initech') RETURNING id")
+        ).scalar_one()
+        conn.execute(
+            text("INSERT INTO post_brands (post_id, brand_id) VALUES (:p, :b)"),
+            {"p": post, "b": brand},
+        )
+    with engine.begin() as conn:
+        classifications.dequeue(conn, read)
+    assert post in queued(engine)
+
+
+def test_queued_candidates_are_probed_by_key_not_by_scanning_history(
+    seeded: tuple[Engine, list[int]],
+) -> None:
+    engine, new_ids = seeded
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE posts, post_brands, classifications"))
+        pin_page_plan(conn)
+        (doc,) = conn.execute(
+            text("EXPLAIN (FORMAT JSON) " + classifications._page_sql(candidates=True)),
+            {
+                "candidates": new_ids[:10],
+                "since": None,
+                "until": None,
+                "after_id": 0,
+                "last_id": None,
+                "limit": 10,
+                "sentiment_version": S_V,
+                "advocacy_version": A_V,
+            },
+        ).one()
+    top = doc[0]["Plan"]
+    assert_no_per_row_scans(top)
+    every = list(nodes(top))
+    shown = json.dumps(top, indent=1)
+    # the candidates are the posts' index condition: nothing else of the history is read
+    assert any(
+        "ANY" in n.get("Index Cond", "")
+        for n in every
+        if n.get("Relation Name") in ("posts", "post_brands")
+    ), shown
+
+
+def test_classify_reads_the_queue_and_empties_it(
+    seeded: tuple[Engine, list[int]], settings: Settings
+) -> None:
+    engine, new_ids = seeded
+    models = classify.Models(FakeModel("s", S_V), FakeModel("a", A_V))  # type: ignore[arg-type]
+    assert classify.classify(engine, settings, models=models).posts == NEW
+    assert queued(engine) == []
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM classifications WHERE post_id = :p AND task = 'sentiment'"),
+            {"p": new_ids[3]},
+        )
+    summary = classify.classify(engine, settings, models=models)
+    assert (summary.posts, summary.sentiment_rows, summary.advocacy_rows) == (1, 1, 0)
+    assert queued(engine) == []

@@ -473,3 +473,77 @@ def test_a_question_in_reply_is_none(labelled_thread) -> None:
 
 def test_a_reply_to_a_reply_inherits_through_the_chain(labelled_thread) -> None:
     assert labelled_thread["5"] == ("badvocacy", True, "1")
+
+
+# --- the incremental pass (thread_queue, migration 0010) --------------------------------------
+
+
+def full_pass(engine: Engine) -> InheritStats:
+    with engine.begin() as conn:
+        return threads.inherit_thread_mentions(conn, full=True)
+
+
+def test_the_incremental_pass_leaves_what_a_full_pass_would(engine: Engine) -> None:
+    """Random threads arrive in shuffled batches (replies before their parents, middles of
+    chains late), then mentions are removed, added and posts deleted; after each step the
+    incremental pass must leave exactly the rows a full pass computes."""
+    import random
+
+    rng = random.Random(7)
+    ids = add_brands(engine, {"Acme": [], "Globex": []})
+    posts: list[P] = []
+    for t in range(12):
+        names = [f"t{t}"]
+        posts.append(
+            P(at(DAY, 12), [rng.choice(["Acme", "Globex"])], source_id=f"t{t}", thread_id=f"t{t}")
+        )
+        for r in range(rng.randint(1, 7)):
+            parent = rng.choice(names)
+            sid = f"t{t}r{r}"
+            names.append(sid)
+            named = [rng.choice(["Acme", "Globex"])] if rng.random() < 0.2 else []
+            posts.append(P(at(DAY, 13), named, source_id=sid, parent_id=parent, thread_id=f"t{t}"))
+    rng.shuffle(posts)
+    assert full_pass(engine) == InheritStats()  # the first pass on an empty warehouse is full
+
+    def settled() -> None:
+        inherit_thread_mentions(engine)
+        before = inherited(engine)
+        assert full_pass(engine) == InheritStats(), "the full pass found work left over"
+        assert inherited(engine) == before
+
+    for start in range(0, len(posts), 9):
+        add_posts(engine, posts[start : start + 9], ids)
+        settled()
+    assert inherited(engine), "the seed must produce inherited mentions"
+    with engine.begin() as conn:  # a root's mention removed: its replies lose their brand
+        conn.execute(
+            text(
+                "DELETE FROM post_brands WHERE NOT inherited AND post_id ="
+                " (SELECT id FROM posts WHERE source_id = 't0')"
+            )
+        )
+    settled()
+    with engine.begin() as conn:  # a reply names a brand now: those below it follow it
+        conn.execute(
+            text(
+                "INSERT INTO post_brands (post_id, brand_id) SELECT p.id, :b FROM posts p"
+                " WHERE p.source_id = 't1r0'"
+                " ON CONFLICT (post_id, brand_id) DO UPDATE SET inherited = false,"
+                " inherited_from_post_id = NULL"
+            ),
+            {"b": ids["Globex"]},
+        )
+    settled()
+    with engine.begin() as conn:  # a middle post deleted: the chain below it is broken
+        conn.execute(text("DELETE FROM posts WHERE source_id IN ('t2r0', 't3r1')"))
+    settled()
+
+
+def test_a_pass_with_nothing_queued_reads_nothing(engine: Engine) -> None:
+    ids = add_brands(engine, {"Acme": [], "Globex": []})
+    add_posts(engine, [reply("r", None, ("Acme",)), reply("a1", "r")], ids)
+    assert inherit_thread_mentions(engine) == InheritStats(added=1)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM thread_queue")).scalar_one() == 0
+    assert inherit_thread_mentions(engine) == InheritStats()
