@@ -48,8 +48,11 @@ with labelled_mentions as (
         engagement_weight
     from analytics.int_brand_mentions_labelled
     where
-        cast(created_at at time zone :timezone as date) >= cast(:first_day as date)
-        and cast(created_at at time zone :timezone as date) < cast(:end_day as date)
+        -- local midnights as instants: the same days as the cast above, and the planner can
+        -- estimate them from the statistics of created_at (a cast of it has none: it guessed
+        -- 200 of 100k mentions and probed the labels one by one, 0.66 s instead of 0.37 s)
+        created_at >= cast(:first_day as date)::timestamp at time zone :timezone
+        and created_at < cast(:end_day as date)::timestamp at time zone :timezone
 ),
 
 brand_day_counts as (
