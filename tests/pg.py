@@ -11,6 +11,7 @@ from warehouse.engine import make_engine
 #: Every table that holds data, in an order TRUNCATE … CASCADE accepts.
 DATA_TABLES = (
     "classify_queue",
+    "outcome_queue",
     "thread_queue",
     "stage_state",
     "change_log",

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from grapevine.core.text import clean_text
+from warehouse import queues
 from warehouse.load import _copy, bind_values, copy_text
 from warehouse.models import (
     CLASSIFICATIONS,
@@ -368,51 +369,15 @@ def pending_ranges(
     ]
 
 
-# --- the classify queue (migration 0010) -----------------------------------------------------
-# Triggers queue a post when it is inserted, when a mention of it is inserted and when a label
-# of it is deleted: everything that can make a post miss a label for the current models. A new
-# model version makes every post pending, which no trigger sees: sync_queue queues them all once
-# when the versions differ from those the queue was last complete for.
-
-_QUEUE_STATE = ("classify_queue", "versions")
-_QUEUE_LOCK = 0x67766371  # "gvcq": one version check at a time (fan-out batches start together)
-
-_QUEUED = """
-SELECT DISTINCT q.post_id
-FROM classify_queue q JOIN posts p ON p.id = q.post_id
-WHERE (CAST(:since AS timestamptz) IS NULL OR p.created_at >= CAST(:since AS timestamptz))
-  AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < CAST(:until AS timestamptz))
-  AND (CAST(:first_id AS bigint) IS NULL OR q.post_id >= CAST(:first_id AS bigint))
-  AND (CAST(:last_id AS bigint) IS NULL OR q.post_id <= CAST(:last_id AS bigint))
-ORDER BY q.post_id
-"""
+# --- the classify queue (migration 0010, warehouse.queues) ------------------------------------
 
 
 def sync_queue(conn: Connection, sentiment_version: str, advocacy_version: str) -> bool:
-    """Make the queue complete for these model versions: on the first run after migration 0010
-    and after a model change, queue every post once (returns True then). In the caller's
-    transaction: commit it before reading the queue."""
-    wanted = {"sentiment": sentiment_version, "advocacy": advocacy_version}
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _QUEUE_LOCK})
-    state = conn.execute(
-        text("SELECT state FROM stage_state WHERE stage = :stage AND scope = :scope"),
-        {"stage": _QUEUE_STATE[0], "scope": _QUEUE_STATE[1]},
-    ).scalar_one_or_none()
-    if state == wanted:
-        return False
-    conn.execute(text("INSERT INTO classify_queue (post_id) SELECT id FROM posts"))
-    conn.execute(
-        text(
-            """
-            INSERT INTO stage_state (stage, scope, state, done_at)
-            VALUES (:stage, :scope, CAST(:state AS jsonb), now())
-            ON CONFLICT (stage, scope)
-            DO UPDATE SET state = EXCLUDED.state, done_at = EXCLUDED.done_at
-            """
-        ),
-        {"stage": _QUEUE_STATE[0], "scope": _QUEUE_STATE[1], "state": json.dumps(wanted)},
+    """Make the classify queue complete for these model versions (every post queued once after a
+    model change); in the caller's transaction."""
+    return queues.sync(
+        conn, queues.CLASSIFY, {"sentiment": sentiment_version, "advocacy": advocacy_version}
     )
-    return True
 
 
 def queued_posts(
@@ -425,31 +390,20 @@ def queued_posts(
 ) -> list[int]:
     """The queued posts of the window (and id range), by id: the only ones that can miss a
     label once :func:`sync_queue` ran for the current models."""
-    params = {"since": since, "until": until, "first_id": first_id, "last_id": last_id}
-    return list(conn.execute(text(_QUEUED), params).scalars())
-
-
-def queue_rows(conn: Connection, post_ids: Sequence[int]) -> list[int]:
-    """The queue rows of these posts. Read them *before* the posts' work: every change they
-    stand for is then visible to the work, so deleting them afterwards (:func:`dequeue`) loses
-    nothing, and a row queued meanwhile stays for the next run."""
-    if not post_ids:
-        return []
-    return list(
-        conn.execute(
-            text("SELECT id FROM classify_queue WHERE post_id = ANY(CAST(:ids AS bigint[]))"),
-            {"ids": list(post_ids)},
-        ).scalars()
+    return queues.queued(
+        conn, queues.CLASSIFY, since=since, until=until, first_id=first_id, last_id=last_id
     )
 
 
+def queue_rows(conn: Connection, post_ids: Sequence[int]) -> list[int]:
+    """The classify queue rows of these posts; read them before the posts' work."""
+    return queues.rows(conn, queues.CLASSIFY, post_ids)
+
+
 def dequeue(conn: Connection, queue_ids: Sequence[int]) -> None:
-    """Delete these queue rows (their posts' labels are written in the same transaction)."""
-    if queue_ids:
-        conn.execute(
-            text("DELETE FROM classify_queue WHERE id = ANY(CAST(:ids AS bigint[]))"),
-            {"ids": list(queue_ids)},
-        )
+    """Delete these classify queue rows (their posts' labels are written in the same
+    transaction)."""
+    queues.dequeue(conn, queues.CLASSIFY, queue_ids)
 
 
 _MODEL_COLUMNS = written_columns(MODEL_VERSIONS)

@@ -473,6 +473,18 @@ class ClassifyQueueRow(Base):
     )
 
 
+class OutcomeQueueRow(Base):
+    """A post that may need reading for outcomes (new or changed posts and mentions, deleted
+    assignments): what the outcomes stage reads instead of probing every post."""
+
+    __tablename__ = "outcome_queue"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+
+
 class ThreadQueueRow(Base):
     """A post whose place in a thread or whose direct mentions changed, by its source key (a
     deleted post still names the replies below it): what the thread pass re-walks."""

@@ -196,21 +196,34 @@ CROSS JOIN LATERAL (
     WHERE pb.post_id = p.id
 ) m
 """
+#: Whether post ``p`` still needs reading: no outcome yet, or an embedding by another embedder.
+_NEEDS_READING = """
+      NOT EXISTS (SELECT 1 FROM post_outcomes po WHERE po.post_id = p.id)
+      OR EXISTS (
+          SELECT 1 FROM post_embeddings e
+          WHERE e.post_id = p.id AND e.embedder_version <> :version
+      )
+"""
 _POSTS_TO_EMBED = f"""
 {_POST_WITH_SPANS}
 WHERE p.is_c2c AND m.counted
   AND p.id > :after_id
   AND (CAST(:since AS timestamptz) IS NULL OR p.created_at >= :since)
   AND (CAST(:until AS timestamptz) IS NULL OR p.created_at < :until)
-  AND (
-      NOT EXISTS (SELECT 1 FROM post_outcomes po WHERE po.post_id = p.id)
-      OR EXISTS (
-          SELECT 1 FROM post_embeddings e
-          WHERE e.post_id = p.id AND e.embedder_version <> :version
-      )
-  )
+  AND ({_NEEDS_READING})
+  {{candidates}}
 ORDER BY p.id
 LIMIT :limit
+"""
+#: For ``warehouse.queues.dequeue``: the queued post still needs reading (it was embedded while
+#: too few posts existed for a first discovery), so its queue row stays.
+STILL_PENDING = f"""
+EXISTS (
+    SELECT 1 FROM posts p
+    WHERE p.id = q.post_id AND p.is_c2c
+      AND EXISTS (SELECT 1 FROM post_brands pb WHERE pb.post_id = p.id AND NOT pb.brand_owned)
+      AND ({_NEEDS_READING.replace(":version", "CAST(:version AS text)")})
+)
 """
 
 
@@ -222,6 +235,7 @@ def posts_to_embed(
     *,
     limit: int,
     after_id: int = 0,
+    candidates: Sequence[int] | None = None,
 ) -> list[PostToEmbed]:
     """Up to ``limit`` posts created in ``[since, until)`` (``None``: open) that need reading,
     by ascending id after ``after_id`` (pass the last id back for the next page).
@@ -232,16 +246,18 @@ def posts_to_embed(
     ``embedder_version`` (a new embedder reads history again). Posts stored as unassigned
     without an embedding (e.g. an unsupported language) are not listed again.
     """
-    rows = conn.execute(
-        text(_POSTS_TO_EMBED),
-        {
-            "since": since,
-            "until": until,
-            "version": embedder_version,
-            "after_id": after_id,
-            "limit": limit,
-        },
-    )
+    params: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "version": embedder_version,
+        "after_id": after_id,
+        "limit": limit,
+    }
+    extra = ""
+    if candidates is not None:  # read from outcome_queue: only those posts are looked at
+        params["candidates"] = list(candidates)
+        extra = "AND p.id = ANY(CAST(:candidates AS bigint[]))"
+    rows = conn.execute(text(_POSTS_TO_EMBED.format(candidates=extra)), params)
     return [_post_to_embed(*row) for row in rows]
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages.base import Progress, Summary
-from warehouse import changes
+from warehouse import changes, queues
 from warehouse import outcomes as store
 from warehouse.engine import analyze_changed
 
@@ -124,8 +124,10 @@ def embed_pending(
     window: Window,
     *,
     progress: Progress | None = None,
+    candidates: Sequence[int] | None = None,
 ) -> tuple[list[int], list[int], int]:
-    """Embed the window's posts that have no outcome yet (brands masked) and store the vectors.
+    """Embed the window's posts that have no outcome yet (brands masked) and store the vectors;
+    with ``candidates`` (read from ``outcome_queue``), only among those posts.
 
     Returns ``(embedded post ids, unsupported-language post ids, posts read)``; neither list
     has an assignment yet (the caller assigns both once it knows the discovery).
@@ -136,15 +138,30 @@ def embed_pending(
     after = 0
     with engine.connect() as conn:
         terms = store.brand_terms(conn)
+    chunks = (
+        [list(candidates[i : i + CHUNK]) for i in range(0, len(candidates), CHUNK)]
+        if candidates is not None
+        else None
+    )
     while True:
+        if chunks is not None and not chunks:
+            break
+        chunk = chunks.pop(0) if chunks is not None else None
         with engine.connect() as conn:
             page = store.posts_to_embed(
-                conn, window.since, window.until, embedder.version, limit=CHUNK, after_id=after
+                conn,
+                window.since,
+                window.until,
+                embedder.version,
+                limit=CHUNK,
+                after_id=after if chunk is None else 0,
+                candidates=chunk,
             )
-        if not page:
+        if chunk is None and not page:
             break
         read += len(page)
-        after = page[-1].post_id
+        if page:
+            after = page[-1].post_id
         english = []
         for post in page:
             if _language_supported(post.text):
@@ -399,12 +416,21 @@ def run(
     """
     started = time.perf_counter()
     if not settings.outcomes:
+        with engine.begin() as conn:  # nothing reads the queue while the stage is off
+            queues.clear(conn, queues.OUTCOMES)
         return asdict(OutcomesSummary(skipped="GRAPEVINE_OUTCOMES is false"))
     embedder = embedder or load_embedder(settings)
     summary = OutcomesSummary(embedder=embedder.version)
     progress = progress_for("reading posts for outcomes", None) if progress_for else None
+    # The queued posts only (warehouse.queues): O(new posts), not O(window). Their queue rows
+    # are read before the work and deleted after it, unless the post still waits.
+    with engine.begin() as conn:
+        queues.sync(conn, queues.OUTCOMES, {"embedder": embedder.version})
+    with engine.connect() as conn:
+        candidates = queues.queued(conn, queues.OUTCOMES, since=window.since, until=window.until)
+        read_rows = queues.rows(conn, queues.OUTCOMES, candidates)
     embedded, unsupported, summary.posts_read = embed_pending(
-        engine, embedder, window, progress=progress
+        engine, embedder, window, progress=progress, candidates=candidates
     )
     summary.embedded = len(embedded)
     summary.unsupported_language = len(unsupported)
@@ -432,6 +458,14 @@ def run(
             engine, settings, embedder.version, embedded
         )
     _store_unsupported(engine, unsupported)
+    with engine.begin() as conn:
+        queues.dequeue(
+            conn,
+            queues.OUTCOMES,
+            read_rows,
+            unless=store.STILL_PENDING,
+            params={"version": embedder.version},
+        )
     # A discovery re-assigns history: every day's counts change, not only the window's.
     days = Window() if summary.discovered else window
     summary.daily_rows = _recompute_daily(engine, days, settings.timezone)

@@ -138,9 +138,37 @@ def test_first_run_discovers_then_a_rerun_changes_nothing(
     assert purity >= 0.6
 
     before = _snapshot(engine)
+    assert _queued(engine) == 0  # every post was read: the queue is empty
     again = stage.run(engine, settings, Window(), embedder=embedder)
     assert again["posts_read"] == 0 and not again["discovered"]
     assert _snapshot(engine) == before
+
+    # an assignment deleted by hand queues its post again: the next run reads it, and only it
+    with engine.begin() as conn:
+        gone = conn.execute(
+            text(
+                "DELETE FROM post_outcomes WHERE post_id = (SELECT min(post_id) FROM"
+                " post_outcomes WHERE outcome_id IS NOT NULL) RETURNING post_id"
+            )
+        ).scalar_one()
+    assert _queued(engine) == 1
+    third = stage.run(engine, settings, Window(), embedder=embedder)
+    assert third["posts_read"] == 1 and third["assigned"] == 1
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM post_outcomes WHERE post_id = :p"), {"p": gone}
+            ).scalar_one()
+            == 1
+        )
+    assert _queued(engine) == 0
+
+
+def _queued(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(text("SELECT count(DISTINCT post_id) FROM outcome_queue")).scalar_one()
+        )
 
 
 def test_a_nights_posts_join_the_known_outcomes_and_rediscovery_keeps_ids(
@@ -216,8 +244,14 @@ def test_an_old_discovery_is_renewed_and_the_switch_turns_the_stage_off(
     assert stage.run(engine, settings, late, embedder=embedder)["discovered"]
 
     off = settings.model_copy(update={"outcomes": False})
+    _seed(engine, _rows()[:5], DAY + timedelta(days=30), days=1)  # posts arrive while off
     summary = stage.run(engine, off, Window(), embedder=embedder)
     assert summary["skipped"] and summary["posts_read"] == 0
+    assert _queued(engine) == 0  # a switched-off stage's queue does not grow
+    # switched on again: every post is queued once, and the ones it missed are read
+    back = stage.run(engine, settings, Window(), embedder=embedder, rediscover=False)
+    assert back["posts_read"] == 5
+    assert _queued(engine) == 0
 
 
 def test_too_few_posts_wait_instead_of_storing_an_empty_discovery(
@@ -229,6 +263,13 @@ def test_too_few_posts_wait_instead_of_storing_an_empty_discovery(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outcome_discoveries")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM post_outcomes")).scalar_one() == 0
+    # they stay queued (waiting for enough posts; the unsupported ones get their row with the
+    # first discovery too), so the next run reads them again
+    assert _queued(engine) == 20
+    _seed(engine, _rows()[20:], DAY)
+    later = stage.run(engine, settings, Window(), embedder=embedder)
+    assert later["discovered"] and later["posts_read"] == len(_rows())
+    assert _queued(engine) == 0
 
 
 def test_every_spelling_of_the_brand_is_masked() -> None:
