@@ -140,6 +140,33 @@ def alerted_windows(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What an alert already stored says: a detector run that finds the same window again
+    reuses it instead of reading its top posts and drivers once more (they would be thrown
+    away: a stored window is left as it is)."""
+
+    details: dict[str, Any]
+    drivers: list[dict[str, Any]]
+
+
+def stored_alerts(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[tuple[int, str, datetime], Stored]:
+    """The stored alerts whose window starts in ``[start, end)``, by (brand, kind, start)."""
+    rows = conn.execute(
+        text(
+            "SELECT brand_id, kind, window_start, details, drivers FROM alerts"
+            " WHERE window_start >= :start AND window_start < :end"
+        ),
+        {"start": start, "end": end},
+    )
+    return {
+        (int(brand), kind, began): Stored(dict(details or {}), list(drivers or []))
+        for brand, kind, began, details, drivers in rows
+    }
+
+
 def top_badvocacy_posts(
     conn: Connection, brand_id: int, start: datetime, end: datetime, limit: int = 5
 ) -> list[dict[str, Any]]:

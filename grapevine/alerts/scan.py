@@ -103,10 +103,18 @@ def detect_alerts(
     brands_tested = _brands_per_day(series)
     found = []
     with engine.connect() as conn:
+        stored = store.stored_alerts(
+            conn, day_window(first, settings.timezone)[0], day_window(end, settings.timezone)[0]
+        )
         for f in findings:
             e = f.evaluation
             start, stop = day_window(e.day, settings.timezone)
-            top = store.top_badvocacy_posts(conn, f.key, start, stop, settings.alert_top_posts)
+            known = stored.get((f.key, detect.KIND, start))
+            top = (
+                known.details.get("top_posts", [])
+                if known is not None
+                else store.top_badvocacy_posts(conn, f.key, start, stop, settings.alert_top_posts)
+            )
             details = {
                 "brand": names.get(f.key, str(f.key)),
                 "day": e.day.isoformat(),
@@ -150,7 +158,9 @@ def detect_alerts(
             if day in spiked.get(brand, ()):
                 continue  # told as part of the badvocacy spike (above, or in an earlier run)
             found.append(
-                surge_alert(conn, settings, v, series.get(brand, []), spiked, names, brands_tested)
+                surge_alert(
+                    conn, settings, v, series.get(brand, []), spiked, names, brands_tested, stored
+                )
             )
     return found, coverage
 
@@ -196,12 +206,20 @@ def surge_alert(
     spiked: Mapping[int, set[date]],
     names: Mapping[int, str],
     brands_tested: Mapping[date, int],
+    stored: Mapping[tuple[int, str, datetime], store.Stored] | None = None,
 ) -> store.NewAlert:
     """The alert row for one surge, with the day's badvocacy share against the usual one (so
-    the message tells a crisis from a campaign) and the day's mentions with the most reach."""
+    the message tells a crisis from a campaign) and the day's mentions with the most reach
+    (those of the stored alert when the window is stored already)."""
     e = found.evaluation
     config = surge_config(settings)
     start, stop = day_window(e.day, settings.timezone)
+    known = (stored or {}).get((found.key, surge.KIND, start))
+    top = (
+        known.details.get("top_posts", [])
+        if known is not None
+        else store.top_posts(conn, found.key, start, stop, settings.alert_top_posts)
+    )
     share, usual = _badvocacy_shares(badvocacy, e.day, config, spiked.get(found.key, set()))
     return store.NewAlert(
         brand_id=found.key,
@@ -227,7 +245,7 @@ def surge_alert(
             "dispersion": e.dispersion,
             "min_count": config.min_count,
             "alpha": config.alpha,
-            "top_posts": store.top_posts(conn, found.key, start, stop, settings.alert_top_posts),
+            "top_posts": top,
         },
     )
 
@@ -265,6 +283,14 @@ def with_drivers(
     if not spikes:
         return out
     with engine.connect() as conn:
+        # a stored window keeps its drivers (insert_alerts leaves it as it is): reuse them
+        stored = store.stored_alerts(
+            conn, min(a.window_start for a in spikes), max(a.window_end for a in spikes)
+        )
+        for i, alert in enumerate(out):
+            known = stored.get((alert.brand_id, alert.kind, alert.window_start))
+            if alert.kind == detect.KIND and known is not None:
+                out[i] = replace(alert, drivers=known.drivers)
         outcomes = outcome_store.current_outcomes(conn, include_retired=True)
         labels = {o.id: o.label for o in outcomes}
         if not labels:
@@ -280,6 +306,8 @@ def with_drivers(
         for i, alert in enumerate(out):
             if alert.kind != detect.KIND:
                 continue
+            if (alert.brand_id, alert.kind, alert.window_start) in stored:
+                continue  # its stored drivers, above
             day = _local_day(alert.window_start, settings.timezone)
             episode = alerted.get(alert.brand_id, set())
             first = day

@@ -18,6 +18,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, text
 from werkzeug import Request, Response
 
+from grapevine.alerts.scan import detect_alerts, with_drivers
 from grapevine.core.settings import Settings
 from tests.stage_calls import run_alerts, run_metrics
 
@@ -187,6 +188,35 @@ def test_spike_alerts_once_on_webhook_and_email_and_a_surge_does_not(
     run_alerts(engine, cfg, None, None)
     assert len(_alerts(engine)) == 1
     assert len(webhook.received) == 1 and len(inbox.messages) == 1
+
+
+def test_a_stored_window_is_not_read_again_when_detection_reruns(
+    engine: Engine, settings: Settings, webhook: Webhook
+) -> None:
+    """A rerun that finds the stored window again reuses its top posts and drivers (they
+    would be thrown away: a stored window is left as it is) instead of reading them again."""
+    _seed(engine)
+    cfg = settings.model_copy(update={"alert_urls": [webhook.url]})
+    run_alerts(engine, cfg, *_window())
+    with engine.begin() as conn:  # mark the stored copy, then change an input: detection reruns
+        conn.execute(
+            text(
+                "UPDATE alerts SET details = jsonb_set(details, '{top_posts}',"
+                ' \'[{"url": "stored"}]\'), drivers = \'[{"outcome_id": 7, "label": "x",'
+                ' "lift": 2.0, "p_value": 0.01, "window_badvocacy": 3}]\''
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE posts SET likes = coalesce(likes, 0) + 1"
+                " WHERE id = (SELECT min(id) FROM posts)"
+            )
+        )
+    found, _ = detect_alerts(engine, cfg, *_window())
+    (again,) = [a for a in with_drivers(engine, cfg, found) if a.kind == "badvocacy_spike"]
+    assert again.details["top_posts"] == [{"url": "stored"}]
+    assert [d["outcome_id"] for d in again.drivers] == [7]
+    assert len(_alerts(engine)) == 1 and len(webhook.received) == 1
 
 
 @pytest.mark.parametrize("failing", ["webhook", "smtp"])
