@@ -16,10 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 from sqlalchemy import Engine
 
@@ -391,7 +393,6 @@ def trend_figure(data: ReportData) -> go.Figure:
         height=260 * max(len(brands), 1) + 80,
         margin={"t": 60, "b": 40, "l": 60, "r": 20},
         legend={"orientation": "h", "y": 1.06 if len(brands) < 3 else 1.02},
-        template="plotly_white",
     )
     return fig
 
@@ -412,7 +413,6 @@ def share_of_voice_figure(data: ReportData) -> go.Figure:
     fig.update_layout(
         yaxis={"title": "share of voice (%)", "range": [0, 100]},
         height=360,
-        template="plotly_white",
         margin={"t": 30, "b": 40, "l": 60, "r": 20},
     )
     return fig
@@ -460,7 +460,6 @@ def mix_figure(data: ReportData) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         height=200 + 40 * max(len(labels), 1),
-        template="plotly_white",
         margin={"t": 40, "b": 110, "l": 160, "r": 20},
         legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
     )
@@ -655,6 +654,29 @@ def _size_note(plotly: PlotlyMode) -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def _white_template() -> dict[str, Any]:
+    """plotly's "plotly_white" template as plain JSON, built once per process."""
+    return pio.templates["plotly_white"].to_plotly_json()  # type: ignore[no-any-return]
+
+
+def _chart_html(fig: go.Figure, *, include_plotlyjs: bool | str, div_id: str) -> str:
+    """One chart's HTML in the "plotly_white" look. The template is set on the figure's JSON,
+    not on the figure: plotly validates and deep-copies a template on every ``update_layout``
+    and subplot, which took 0.2 of the report's 0.36 s of drawing (the same chart either way)."""
+    spec = fig.to_dict()
+    spec["layout"]["template"] = _white_template()
+    html: str = pio.to_html(
+        spec,
+        full_html=False,
+        include_plotlyjs=include_plotlyjs,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        validate=False,
+    )
+    return html
+
+
 def render_html(data: ReportData, plotly: PlotlyMode = "inline") -> str:
     """The whole document as a string."""
     figures = [
@@ -665,11 +687,10 @@ def render_html(data: ReportData, plotly: PlotlyMode = "inline") -> str:
     figures += outcome_figures(data)
     charts = {}
     for i, (name, fig) in enumerate(figures):
-        charts[name] = fig.to_html(
-            full_html=False,
+        charts[name] = _chart_html(
+            fig,
             include_plotlyjs=("cdn" if plotly == "cdn" else True) if i == 0 else False,
             div_id=f"gv-{name}",
-            config=PLOTLY_CONFIG,
         )
     last_day = data.end_day - timedelta(days=1)
     posts_by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -171,7 +171,6 @@ def landscape_figure(shown: Landscape) -> go.Figure:
         )
     fig.update_layout(
         height=560,
-        template="plotly_white",
         margin={"t": 30, "b": 50, "l": 60, "r": 20},
         legend={"title": {"text": "brand"}},
         xaxis={"title": "importance (0-10)", "range": list(X_RANGE), "zeroline": False},
@@ -346,7 +345,6 @@ def outcome_trend_figure(outcomes: OutcomeData, first: date, end: date) -> go.Fi
         )
     fig.update_layout(
         height=380,
-        template="plotly_white",
         margin={"t": 30, "b": 40, "l": 60, "r": 20},
         yaxis={
             "title": "mentions per week" if weekly else "mentions per day",
