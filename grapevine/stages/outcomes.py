@@ -122,12 +122,12 @@ def embed_pending(
     engine: Engine,
     embedder: SentenceEmbedder,
     window: Window,
+    candidates: Sequence[int],
     *,
     progress: Progress | None = None,
-    candidates: Sequence[int] | None = None,
 ) -> tuple[list[int], list[int], int]:
-    """Embed the window's posts that have no outcome yet (brands masked) and store the vectors;
-    with ``candidates`` (read from ``outcome_queue``), only among those posts.
+    """Embed those of ``candidates`` (posts read from ``outcome_queue``) that are in the window
+    and have no outcome yet (brands masked) and store the vectors.
 
     Returns ``(embedded post ids, unsupported-language post ids, posts read)``; neither list
     has an assignment yet (the caller assigns both once it knows the discovery).
@@ -135,33 +135,15 @@ def embed_pending(
     embedded: list[int] = []
     unsupported: list[int] = []
     read = 0
-    after = 0
     with engine.connect() as conn:
         terms = store.brand_terms(conn)
-    chunks = (
-        [list(candidates[i : i + CHUNK]) for i in range(0, len(candidates), CHUNK)]
-        if candidates is not None
-        else None
-    )
-    while True:
-        if chunks is not None and not chunks:
-            break
-        chunk = chunks.pop(0) if chunks is not None else None
+    for start in range(0, len(candidates), CHUNK):
+        chunk = candidates[start : start + CHUNK]
         with engine.connect() as conn:
             page = store.posts_to_embed(
-                conn,
-                window.since,
-                window.until,
-                embedder.version,
-                limit=CHUNK,
-                after_id=after if chunk is None else 0,
-                candidates=chunk,
+                conn, window.since, window.until, embedder.version, limit=CHUNK, candidates=chunk
             )
-        if chunk is None and not page:
-            break
         read += len(page)
-        if page:
-            after = page[-1].post_id
         english = []
         for post in page:
             if _language_supported(post.text):
@@ -430,7 +412,7 @@ def run(
         candidates = queues.queued(conn, queues.OUTCOMES, since=window.since, until=window.until)
         read_rows = queues.rows(conn, queues.OUTCOMES, candidates)
     embedded, unsupported, summary.posts_read = embed_pending(
-        engine, embedder, window, progress=progress, candidates=candidates
+        engine, embedder, window, candidates, progress=progress
     )
     summary.embedded = len(embedded)
     summary.unsupported_language = len(unsupported)
