@@ -250,7 +250,7 @@ def pending_work(
     candidates: Sequence[int] | None = None,
 ) -> list[WorkItem]:
     """Up to ``limit`` posts (by id, after ``after_id``) that still miss a label; with
-    ``candidates``, only among those posts (ids read from :func:`queued_posts`).
+    ``candidates``, only among those posts (ids read from ``classify_queue``).
 
     Pins the page query's plan with ``SET LOCAL``: ``conn`` must be in a transaction (the
     caller's), which ends the setting with it."""
@@ -378,32 +378,6 @@ def sync_queue(conn: Connection, sentiment_version: str, advocacy_version: str) 
     return queues.sync(
         conn, queues.CLASSIFY, {"sentiment": sentiment_version, "advocacy": advocacy_version}
     )
-
-
-def queued_posts(
-    conn: Connection,
-    *,
-    since: datetime | None,
-    until: datetime | None,
-    first_id: int | None = None,
-    last_id: int | None = None,
-) -> list[int]:
-    """The queued posts of the window (and id range), by id: the only ones that can miss a
-    label once :func:`sync_queue` ran for the current models."""
-    return queues.queued(
-        conn, queues.CLASSIFY, since=since, until=until, first_id=first_id, last_id=last_id
-    )
-
-
-def queue_rows(conn: Connection, post_ids: Sequence[int]) -> list[int]:
-    """The classify queue rows of these posts; read them before the posts' work."""
-    return queues.rows(conn, queues.CLASSIFY, post_ids)
-
-
-def dequeue(conn: Connection, queue_ids: Sequence[int]) -> None:
-    """Delete these classify queue rows (their posts' labels are written in the same
-    transaction)."""
-    queues.dequeue(conn, queues.CLASSIFY, queue_ids)
 
 
 _MODEL_COLUMNS = written_columns(MODEL_VERSIONS)

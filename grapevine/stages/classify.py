@@ -24,16 +24,14 @@ from sqlalchemy import Engine
 from grapevine.core.settings import Settings
 from grapevine.core.window import Window
 from grapevine.stages.base import Progress, Summary
+from warehouse import queues
 from warehouse.classifications import (
     ADVOCACY,
     SENTIMENT,
     Label,
     WorkItem,
-    dequeue,
     pending_ranges,
     pending_work,
-    queue_rows,
-    queued_posts,
     register_model,
     sync_queue,
     write_labels,
@@ -203,7 +201,7 @@ def count_pending(
             sentiment_version=models.sentiment.version,
             advocacy_version=models.advocacy.version,
             batch_size=batch_size,
-            candidates=queued_posts(conn, since=since, until=until),
+            candidates=queues.queued(conn, queues.CLASSIFY, since=since, until=until),
         )
 
 
@@ -232,14 +230,19 @@ def classify(
             register_model(conn, task, model.name, model.version, {"labels": list(model.labels)})
         sync_queue(conn, models.sentiment.version, models.advocacy.version)
     with engine.connect() as conn:
-        queued = queued_posts(
-            conn, since=since, until=until, first_id=first_post_id, last_id=last_post_id
+        queued = queues.queued(
+            conn,
+            queues.CLASSIFY,
+            since=since,
+            until=until,
+            first_id=first_post_id,
+            last_id=last_post_id,
         )
     written = 0
     for start in range(0, len(queued), CHUNK):
         chunk = queued[start : start + CHUNK]
         with engine.begin() as conn:  # the page query's plan is pinned for this transaction
-            read = queue_rows(conn, chunk)  # before the work: see warehouse.classifications
+            read = queues.rows(conn, queues.CLASSIFY, chunk)  # before the work: warehouse.queues
             items = pending_work(
                 conn,
                 since=since,
@@ -252,7 +255,7 @@ def classify(
         labels = classify_items(items, models) if items else []
         with engine.begin() as conn:
             written += write_labels(conn, labels)
-            dequeue(conn, read)
+            queues.dequeue(conn, queues.CLASSIFY, read)
         summary.posts += len(items)
         summary.sentiment_rows += sum(1 for lab in labels if lab.task == SENTIMENT)
         summary.advocacy_rows += sum(1 for lab in labels if lab.task == ADVOCACY)

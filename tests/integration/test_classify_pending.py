@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from grapevine.core.settings import Settings
 from grapevine.stages import classify
 from nlp.types import Prediction
-from warehouse import classifications
+from warehouse import classifications, queues
 from warehouse.classifications import (
     PENDING_DETAILS,
     PENDING_IDS_PAGE,
@@ -232,7 +232,7 @@ def test_classify_labels_exactly_the_new_posts_then_analyzes(
 
 def queued(engine: Engine) -> list[int]:
     with engine.connect() as conn:
-        return classifications.queued_posts(conn, since=None, until=None)
+        return queues.queued(conn, queues.CLASSIFY, since=None, until=None)
 
 
 def sync(engine: Engine, s_v: str = S_V, a_v: str = A_V) -> bool:
@@ -243,8 +243,8 @@ def sync(engine: Engine, s_v: str = S_V, a_v: str = A_V) -> bool:
 def consume(engine: Engine) -> None:
     """What a classify run does to the queue once its labels are written."""
     with engine.begin() as conn:
-        rows = classifications.queue_rows(conn, queued(engine))
-        classifications.dequeue(conn, rows)
+        rows = queues.rows(conn, queues.CLASSIFY, queued(engine))
+        queues.dequeue(conn, queues.CLASSIFY, rows)
 
 
 def test_the_queue_holds_every_post_that_can_miss_a_label(
@@ -310,7 +310,7 @@ def test_a_post_queued_while_its_work_runs_stays_queued(
     sync(engine)
     post = new_ids[0]
     with engine.begin() as conn:
-        read = classifications.queue_rows(conn, [post])
+        read = queues.rows(conn, queues.CLASSIFY, [post])
     assert read
     with engine.begin() as conn:  # another writer: a mention added after the rows were read
         brand = conn.execute(
@@ -321,7 +321,7 @@ def test_a_post_queued_while_its_work_runs_stays_queued(
             {"p": post, "b": brand},
         )
     with engine.begin() as conn:
-        classifications.dequeue(conn, read)
+        queues.dequeue(conn, queues.CLASSIFY, read)
     assert post in queued(engine)
 
 
