@@ -30,6 +30,8 @@ row that comes back finds its label.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -159,6 +161,21 @@ _COMPLETE = ("thread_queue", "complete")
 _PINNED = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
 
 
+@contextmanager
+def _local_settings(conn: Connection, **values: str) -> Iterator[None]:
+    """Planner settings for the statements inside, restored after: the transaction may be the
+    caller's, whose later statements must plan as they would have."""
+    saved = {
+        name: conn.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar_one()
+        for name in values
+    }
+    for name, value in values.items():
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    yield
+    for name, value in saved.items():
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+
+
 def _inherit(conn: Connection, *, full: bool = False) -> InheritStats:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     full = (
@@ -171,52 +188,41 @@ def _inherit(conn: Connection, *, full: bool = False) -> InheritStats:
     if not full and not conn.execute(text("SELECT EXISTS (SELECT 1 FROM thread_queue)")).scalar():
         return InheritStats()  # nothing changed since the last pass
     # The recursive walk's estimates are far too high, so Postgres would spend most of the
-    # pass JIT-compiling it (measured: 5.6 of 7.1 s for 300k replies). Restored at the end:
-    # the transaction may be the caller's.
-    jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
-    conn.execute(text("SET LOCAL jit = off"))
-    promoted = conn.execute(text(_PROMOTE_EDITED)).rowcount or 0
-    if full:
-        conn.execute(text("DELETE FROM thread_queue"))
-        dirty = ""
-    else:
-        # Down from a few changed posts by ix_posts_parent, whatever the statistics say: with
-        # none (right after a bulk load) the planner hashed the whole posts table at every
-        # level of the walk (0.15 s on 20k posts, growing with the warehouse).
-        saved = {
-            name: conn.execute(text(f"SELECT current_setting('{name}')")).scalar_one()
-            for name in _PINNED
-        }
-        for name in _PINNED:
-            conn.execute(text(f"SET LOCAL {name} = off"))
-        conn.execute(text(_DIRTY), {"max_depth": MAX_DEPTH})
-        for name, value in saved.items():
-            conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
-        conn.execute(text("ALTER TABLE _dirty ADD PRIMARY KEY (id)"))
-        conn.execute(text("ANALYZE _dirty"))
-        dirty = "INNER JOIN _dirty AS d ON d.id = {}.{}"
-    conn.execute(text(_WANTED.format(dirty=dirty.format("p", "id"))), {"max_depth": MAX_DEPTH})
-    # Without statistics the planner takes the temp table for a few rows and anti-joins the
-    # clean-up by nested loop: quadratic once there are many inherited rows.
-    conn.execute(text("ALTER TABLE _inherited ADD PRIMARY KEY (post_id, brand_id)"))
-    conn.execute(text("ANALYZE _inherited"))
-    drop = _DROP_STALE.format(
-        using="USING _dirty AS d" if dirty else "", dirty="AND d.id = pb.post_id" if dirty else ""
-    )
-    dropped = conn.execute(text(drop)).rowcount or 0
-    flags = conn.execute(text(_UPSERT + " RETURNING (xmax = 0)")).scalars().all()
-    conn.execute(text("DROP TABLE _inherited"))
-    if not full:
-        conn.execute(text("DROP TABLE _dirty"))
-    else:
-        conn.execute(
-            text(
-                "INSERT INTO stage_state (stage, scope, state) VALUES (:s, :c, '{}')"
-                " ON CONFLICT (stage, scope) DO UPDATE SET done_at = now()"
-            ),
-            {"s": _COMPLETE[0], "c": _COMPLETE[1]},
-        )
-    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+    # pass JIT-compiling it (measured: 5.6 of 7.1 s for 300k replies).
+    with _local_settings(conn, jit="off"):
+        promoted = conn.execute(text(_PROMOTE_EDITED)).rowcount or 0
+        if full:
+            conn.execute(text("DELETE FROM thread_queue"))
+            wanted = _WANTED.format(dirty="")
+            drop = _DROP_STALE.format(using="", dirty="")
+        else:
+            # Down from a few changed posts by ix_posts_parent, whatever the statistics say:
+            # with none (right after a bulk load) the planner hashed the whole posts table at
+            # every level of the walk (0.15 s on 20k posts, growing with the warehouse).
+            with _local_settings(conn, **dict.fromkeys(_PINNED, "off")):
+                conn.execute(text(_DIRTY), {"max_depth": MAX_DEPTH})
+            conn.execute(text("ALTER TABLE _dirty ADD PRIMARY KEY (id)"))
+            conn.execute(text("ANALYZE _dirty"))
+            wanted = _WANTED.format(dirty="INNER JOIN _dirty AS d ON d.id = p.id")
+            drop = _DROP_STALE.format(using="USING _dirty AS d", dirty="AND d.id = pb.post_id")
+        conn.execute(text(wanted), {"max_depth": MAX_DEPTH})
+        # Without statistics the planner takes the temp table for a few rows and anti-joins the
+        # clean-up by nested loop: quadratic once there are many inherited rows.
+        conn.execute(text("ALTER TABLE _inherited ADD PRIMARY KEY (post_id, brand_id)"))
+        conn.execute(text("ANALYZE _inherited"))
+        dropped = conn.execute(text(drop)).rowcount or 0
+        flags = conn.execute(text(_UPSERT + " RETURNING (xmax = 0)")).scalars().all()
+        conn.execute(text("DROP TABLE _inherited"))
+        if not full:
+            conn.execute(text("DROP TABLE _dirty"))
+        else:
+            conn.execute(
+                text(
+                    "INSERT INTO stage_state (stage, scope, state) VALUES (:s, :c, '{}')"
+                    " ON CONFLICT (stage, scope) DO UPDATE SET done_at = now()"
+                ),
+                {"s": _COMPLETE[0], "c": _COMPLETE[1]},
+            )
     added = sum(1 for f in flags if f)
     stats = InheritStats(
         added=added, moved=len(flags) - added, dropped=int(dropped), promoted=int(promoted)
