@@ -195,6 +195,19 @@ WHERE v.window_start >= :start AND v.window_start < :stop
 ORDER BY v.window_start, v.brand
 """
 
+#: The window's C2C mentions with their current advocacy label (``c``), as
+#: ``analytics.int_brand_mentions_labelled`` has them, read from the labels outwards: each label
+#: finds its mention (``pb``), post (``p``) and brand (``b``) by key, so the work is the number
+#: of labels kept, whatever the planner knows. The queries below add which labels they keep.
+_LABELLED_C2C = """FROM classifications AS c
+    JOIN model_versions AS mv
+      ON mv.task = c.task AND mv.model_version = c.model_version AND mv.is_current
+    JOIN post_brands AS pb ON pb.post_id = c.post_id AND pb.brand_id = c.brand_id
+    JOIN posts AS p ON p.id = c.post_id
+    JOIN brands AS b ON b.id = c.brand_id
+    WHERE c.task = 'advocacy' AND p.is_c2c AND NOT pb.brand_owned
+      AND p.created_at >= :start AND p.created_at < :stop"""
+
 #: The top posts per brand and stance by reach: the author's audience where known (unknown
 #: followers rank after every known count, by interactions), one post per author, so that one
 #: prolific complainer cannot fill the list; ``author_posts`` says how many they wrote.
@@ -202,22 +215,15 @@ ORDER BY v.window_start, v.brand
 #: the current labels outwards with narrow rows (ids, counts): the texts are fetched for the
 #: few posts shown only. Ranking every mention of a 100k-post night with its text through the
 #: view sorted 400-character rows on disk (0.44-0.70 s).
-TOP_POSTS = """
+TOP_POSTS = f"""
 WITH labelled AS (
     SELECT b.name AS brand, c.label AS advocacy, p.id AS post_id, p.author_key,
            p.author_followers AS followers,
            greatest(coalesce(greatest(p.likes, p.score), 0), 0)
              + greatest(coalesce(p.replies, 0), 0)
              + greatest(coalesce(p.reposts, 0), 0) AS interactions
-    FROM classifications AS c
-    JOIN model_versions AS mv
-      ON mv.task = c.task AND mv.model_version = c.model_version AND mv.is_current
-    JOIN post_brands AS pb ON pb.post_id = c.post_id AND pb.brand_id = c.brand_id
-    JOIN posts AS p ON p.id = c.post_id
-    JOIN brands AS b ON b.id = c.brand_id
-    WHERE c.task = 'advocacy' AND c.label IN ('advocacy', 'badvocacy')
-      AND p.is_c2c AND NOT pb.brand_owned
-      AND p.created_at >= :start AND p.created_at < :stop
+    {_LABELLED_C2C}
+      AND c.label IN ('advocacy', 'badvocacy')
 ),
 by_author AS (
     SELECT *,
@@ -249,7 +255,7 @@ ORDER BY r.brand, r.advocacy, r.rank
 #: Per brand, the window's headline sums: every mention and the C2C ones, the advocacy counts
 #: (also for the previous window of equal length), share of voice, alerts, and how many rated
 #: mentions the advocacy model labelled with a probability below LOW_CONFIDENCE.
-BRAND_WINDOW = """
+BRAND_WINDOW = f"""
 WITH mentions AS (
     -- as analytics.brand_mentions_daily counts them, but over the window's instants: that
     -- view's days are UTC days, the report's are GRAPEVINE_TIMEZONE's
@@ -288,16 +294,8 @@ low AS (
     -- re-reading every label of the brand per mention (3.7 s of a 4.6 s report on a 23k-post
     -- warehouse, quadratic); one lookup per mention instead still cost 0.3 s on 100k posts.
     SELECT b.name AS brand, count(*) AS low_confidence
-    FROM classifications AS c
-    JOIN model_versions AS mv
-      ON mv.task = c.task AND mv.model_version = c.model_version AND mv.is_current
-    JOIN post_brands AS pb ON pb.post_id = c.post_id AND pb.brand_id = c.brand_id
-    JOIN posts AS p ON p.id = c.post_id
-    JOIN brands AS b ON b.id = c.brand_id
-    WHERE c.task = 'advocacy' AND c.label IN ('advocacy', 'badvocacy', 'none')
-      AND c.confidence < :low
-      AND p.is_c2c AND NOT pb.brand_owned
-      AND p.created_at >= :start AND p.created_at < :stop
+    {_LABELLED_C2C}
+      AND c.label IN ('advocacy', 'badvocacy', 'none') AND c.confidence < :low
     GROUP BY b.name
 ),
 alerts AS (
